@@ -1,0 +1,115 @@
+"""The `synth` command: global options, logging, and the one place errors are reported.
+
+Commands stay thin: parse flags, build settings, call one pipeline function, render.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from synth import __version__
+from synth.core.errors import SynthError
+
+app = typer.Typer(
+    name="synth",
+    help="Offline-first literature synthesis and claim verification: every claim is checked "
+    "against the sources and shown with the verbatim passages that decide it.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@dataclass
+class Globals:
+    home: Path | None
+    offline: bool
+    verbosity: int
+    quiet: bool
+    debug: bool
+
+    def settings(self, **overrides):
+        from synth.core.settings import load_settings
+
+        if self.offline:
+            overrides["fetch.offline"] = True
+        return load_settings(self.home, overrides)
+
+    def progress(self):
+        from synth.core.console import NullProgress, RichProgress
+
+        console = _console()
+        if self.quiet or not console.is_terminal:
+            return NullProgress()
+        return RichProgress(console)
+
+
+def _console():
+    from synth.core.console import make_console
+
+    return make_console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"synth {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    home: Annotated[Path | None, typer.Option("--home", envvar="SYNTH_HOME",
+                    help="Library, caches and models directory.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Never use the network.")] = False,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True,
+                       help="More log output on stderr (-v, -vv, -vvv).")] = 0,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bars.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Tracebacks for user errors too.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                       help="Print the version and exit.")] = False,
+) -> None:
+    from synth.core.console import setup_logging
+
+    setup_logging(_console(), -1 if quiet else verbose)
+    ctx.obj = Globals(home, offline, verbose, quiet, debug)
+
+
+def _register() -> None:
+    from synth.cli import library, report  # noqa: F401  (commands register on import)
+
+
+def main() -> None:
+    _register()
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except SynthError as exc:
+        if debug:
+            raise
+        console = _console()
+        console.print(f"[bold red]error:[/bold red] {exc.message}", markup=True, highlight=False)
+        if exc.hint:
+            console.print(f"[red]hint:[/red] {exc.hint}", markup=True, highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _console().print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        _console().print("interrupted; finished work is kept in the library")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors keep their own formatting and exit code 2
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,69 @@
+"""The stderr console, logging set-up, and the Progress protocol long operations accept.
+
+Core code never imports rich's progress bars: it takes a `Progress` (default `NullProgress`)
+and the CLI passes a rich-backed one. stdout stays for results.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+
+_NOISY = ("urllib3", "sentence_transformers", "transformers", "faiss", "httpx", "arxiv", "filelock")
+
+
+class Progress(Protocol):
+    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        ...
+
+    def status(self, message: str) -> None:
+        ...
+
+
+class NullProgress:
+    """Progress that shows nothing (tests, library use, -q, non-TTY stderr)."""
+
+    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        yield from items
+
+    def status(self, message: str) -> None:
+        logging.getLogger("synth").info("%s", message)
+
+
+class RichProgress:
+    """Progress bars and status lines on the shared stderr console."""
+
+    def __init__(self, console) -> None:
+        self.console = console
+
+    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        from rich.progress import track
+
+        yield from track(items, description=description, total=total, console=self.console,
+                         transient=True)
+
+    def status(self, message: str) -> None:
+        self.console.print(f"[dim]{message}[/dim]")
+
+
+def make_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def setup_logging(console, verbosity: int) -> None:
+    """WARNING by default; -v INFO for synth; -vv DEBUG; -vvv lets third-party loggers speak."""
+    from rich.logging import RichHandler
+
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = RichHandler(console=console, show_time=False, show_path=verbosity >= 2)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("synth").setLevel(level)
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbosity >= 3 else logging.WARNING)

@@ -1,0 +1,60 @@
+"""ParsedDoc -> passages: sentence-aware chunks with offsets into their page. Pure functions.
+
+A passage never splits a sentence unless the sentence alone exceeds `max_chars` (then it is
+cut at whitespace). `passage.text == page.text[passage.start:passage.end]` always holds.
+"""
+
+from __future__ import annotations
+
+from synth.core.ids import passage_id
+from synth.core.settings import ParseSettings
+from synth.core.types import Page, ParsedDoc, Passage
+from synth.parse.sentences import sentence_spans
+
+
+def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    pieces = []
+    while end - start > max_chars:
+        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+        cut = cut if cut > start else start + max_chars
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    pieces.append((start, end))
+    return pieces
+
+
+def chunk_page(page: Page, settings: ParseSettings) -> list[Passage]:
+    spans: list[tuple[int, int]] = []
+    for start, end in sentence_spans(page.text):
+        spans.extend(_split_long(page.text, start, end, settings.max_chars))
+    groups: list[list[tuple[int, int]]] = []
+    for span in spans:
+        if groups:
+            first = groups[-1][0][0]
+            fits = span[1] - first <= settings.max_chars
+            tiny = groups[-1][-1][1] - first < settings.min_chars
+            if fits or (tiny and span[1] - first <= 2 * settings.max_chars):
+                groups[-1].append(span)
+                continue
+        groups.append([span])
+    passages = []
+    for group in groups:
+        start, end = group[0][0], group[-1][1]
+        passages.append(
+            Passage(
+                id=passage_id(page.paper_id, page.index, start),
+                paper_id=page.paper_id,
+                page_index=page.index,
+                start=start,
+                end=end,
+                text=page.text[start:end],
+                section=page.section_at(start),
+            )
+        )
+    return passages
+
+
+def chunk_doc(doc: ParsedDoc, settings: ParseSettings) -> list[Passage]:
+    return [p for page in doc.pages for p in chunk_page(page, settings)]

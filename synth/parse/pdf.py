@@ -1,0 +1,85 @@
+"""PDF -> ParsedDoc with PyMuPDF; the only module that imports it.
+
+Each page's plain text is kept exactly as PyMuPDF returns it, so evidence offsets point into
+text a reader can reproduce with `page.get_text()`. A page that fails or has no text layer is
+skipped and reported; a file that cannot be opened at all raises ParseError.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from synth.core.errors import ParseError
+from synth.core.ids import PaperId
+from synth.core.types import Page, Paper, ParsedDoc
+
+log = logging.getLogger(__name__)
+
+# A heading line: numbered ("3.1 Results", "IV. Method") or a well-known unnumbered one.
+_HEADING = re.compile(
+    r"^(?:(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+[A-Z][^\n]{1,70}"
+    r"|(?:Abstract|Introduction|Related Work|Background|Method(?:s|ology)?|Experiments?|Results"
+    r"|Discussion|Conclusions?|Limitations|References|Acknowledge?ments?))$",
+    re.MULTILINE,
+)
+
+
+def find_headings(text: str) -> tuple[tuple[int, str], ...]:
+    out = []
+    for match in _HEADING.finditer(text):
+        line = match.group().strip()
+        if len(line.split()) <= 10 and not line.endswith((".", ",", ";")):
+            out.append((match.start(), line))
+    return tuple(out)
+
+
+def parse_pdf(path: Path, paper_id: PaperId, *, title: str | None = None) -> ParsedDoc:
+    """Read every page of a PDF.
+
+    Raises:
+        ParseError: the file is missing, not a PDF, truncated beyond repair, encrypted,
+            has no pages, or has no text on any page.
+    """
+    import pymupdf
+
+    try:
+        doc = pymupdf.open(path)
+    except Exception as exc:  # PyMuPDF raises several types for broken files
+        raise ParseError(
+            f"{path} could not be opened as a PDF ({exc})",
+            hint="check that the file is a complete PDF; re-download it if it came from arXiv",
+        ) from exc
+    with doc:
+        if doc.needs_pass:
+            raise ParseError(f"{path} is encrypted", hint="decrypt it first (e.g. qpdf --decrypt)")
+        if doc.page_count == 0:
+            raise ParseError(f"{path} has no pages")
+        pages: list[Page] = []
+        failed: list[int] = []
+        section: str | None = None
+        for index in range(doc.page_count):
+            try:
+                text = doc[index].get_text("text")
+            except Exception as exc:
+                log.warning("page %d of %s could not be read (%s); skipped", index + 1, path, exc)
+                failed.append(index)
+                continue
+            if not text.strip():
+                log.warning("page %d of %s has no text layer; skipped", index + 1, path)
+                failed.append(index)
+                continue
+            headings = find_headings(text)
+            pages.append(Page(paper_id, index, text, section=section, headings=headings))
+            if headings:
+                section = headings[-1][1]
+        if not pages:
+            raise ParseError(
+                f"{path} has no extractable text on any of its {doc.page_count} pages",
+                hint="it may be a scan; run OCR (e.g. ocrmypdf) and add the result",
+            )
+        meta_title = (doc.metadata or {}).get("title") or ""
+    first_line = next((ln.strip() for ln in pages[0].text.splitlines() if ln.strip()), path.stem)
+    paper = Paper(id=paper_id, title=title or meta_title.strip() or first_line, has_full_text=True)
+    return ParsedDoc(paper=paper, pages=tuple(pages), failed_pages=tuple(failed))

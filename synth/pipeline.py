@@ -1,0 +1,253 @@
+"""Thin orchestration of the stages for the CLI: fetch -> parse -> store -> retrieve ->
+extract -> verify -> render. Each function takes settings sections and plain arguments, so it
+is as usable from Python as from the command line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import requests
+
+from synth.core.console import NullProgress, Progress
+from synth.core.errors import NotFoundError, OfflineError, SynthError
+from synth.core.ids import PaperId, arxiv_id, paper_id, split_version
+from synth.core.paths import Layout
+from synth.core.settings import ParseSettings, Settings
+from synth.core.types import Paper, ParsedDoc, SourceKind, Verdict
+from synth.extract import claims as claim_rules
+from synth.extract.evidence import candidate_sentences
+from synth.fetch import corpus
+from synth.fetch.arxiv import ArxivClient
+from synth.fetch.http import make_session
+from synth.parse.chunk import chunk_doc
+from synth.parse.pdf import parse_pdf
+from synth.parse.text_sources import abstract_doc, unarxive_doc
+from synth.render.compose import RunFacts, compose_report
+from synth.retrieve.embed import CachedEncoder, load_base_embedder
+from synth.retrieve.index import PassageIndex
+from synth.store.db import connect
+from synth.store.embeddings import EmbeddingCache
+from synth.store.library import Library
+from synth.verify.verifier import SimilarityVerifier
+
+log = logging.getLogger(__name__)
+
+# Bump when parsing or chunking changes what it produces: stored papers are then re-chunked.
+PARSER_VERSION = 1
+
+
+def chunk_fingerprint(settings: ParseSettings) -> str:
+    blob = json.dumps([PARSER_VERSION, settings.model_dump()], sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def open_library(settings: Settings) -> Library:
+    layout = Layout(settings.home).ensure()
+    return Library(connect(layout.db))
+
+
+def ingest(library: Library, doc: ParsedDoc, content_hash: str, settings: ParseSettings,
+           *, pdf_path: str | None = None) -> bool:
+    """Chunk and store a parsed document unless the same source is stored already.
+
+    Returns whether anything was written.
+    """
+    fingerprint = chunk_fingerprint(settings)
+    if library.is_current(doc.paper.id, content_hash, fingerprint):
+        return False
+    library.store(doc, chunk_doc(doc, settings), content_hash=content_hash,
+                  chunk_fingerprint=fingerprint, pdf_path=pdf_path)
+    return True
+
+
+def ensure_corpus(library: Library, settings: ParseSettings,
+                  progress: Progress = NullProgress()) -> list[PaperId]:
+    """Load the bundled corpus into the library (only what changed since the last time)."""
+    docs: list[tuple[ParsedDoc, str]] = []
+    version = corpus.corpus_version() + chunk_fingerprint(settings)
+    if library.get_meta("corpus_version") == version:
+        return [p.id for p in library.papers(source=SourceKind.CORPUS)]
+    for record in corpus.iter_abstract_records():
+        docs.append((abstract_doc(record), _record_hash(record)))
+    for record in corpus.iter_fulltext_records():
+        docs.append((unarxive_doc(record), _record_hash(record)))
+    ids = []
+    for doc, digest in progress.track(docs, "loading the bundled corpus", total=len(docs)):
+        ingest(library, doc, digest, settings)
+        ids.append(doc.paper.id)
+    library.set_meta("corpus_version", version)
+    return ids
+
+
+def _record_hash(record: dict) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def add_pdf(library: Library, path: Path, settings: ParseSettings, *,
+            arxiv_id_: str | None = None, title: str | None = None) -> Paper:
+    """Parse a local PDF into the library, as `pdf:<hash>` or as the given arXiv id.
+
+    Raises:
+        NotFoundError: the file does not exist.
+        ParseError: the file is not a readable PDF.
+    """
+    if not path.is_file():
+        raise NotFoundError(f"{path} does not exist or is not a file")
+    digest = _file_hash(path)
+    pid = paper_id(arxiv_id_) if arxiv_id_ else PaperId(f"pdf:{digest[:16]}")
+    doc = parse_pdf(path, pid, title=title)
+    if library.has(pid):  # keep metadata fetched earlier (title, authors, year)
+        known = library.paper(pid)
+        doc = replace(doc, paper=replace(known, has_full_text=True, source=SourceKind.PDF))
+    else:
+        doc = replace(doc, paper=replace(doc.paper, source=SourceKind.PDF))
+    ingest(library, doc, digest, settings, pdf_path=str(path.resolve()))
+    return library.paper(pid)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOutcome:
+    requested: str
+    paper: Paper | None = None
+    error: SynthError | None = None
+    cached: bool = False
+
+
+def fetch_papers(library: Library, ids: Sequence[str], settings: Settings,
+                 session: requests.Session | None = None,
+                 progress: Progress = NullProgress()) -> list[FetchOutcome]:
+    """Fetch arXiv metadata and PDFs into the library; each id succeeds or fails on its own."""
+    layout = Layout(settings.home).ensure()
+    outcomes: list[FetchOutcome] = []
+    client: ArxivClient | None = None
+    for raw in progress.track(list(ids), "fetching from arXiv", total=len(ids)):
+        try:
+            pid = paper_id(arxiv_id(raw))
+            cached = _cached_full_text(library, pid)
+            if cached is not None:
+                outcomes.append(FetchOutcome(raw, cached, cached=True))
+                continue
+            if settings.fetch.offline:
+                raise OfflineError(
+                    f"{pid.removeprefix('arxiv:')} is not in the library and synth is offline",
+                    hint="run `synth fetch` with network, or register a local copy with "
+                         "`synth add FILE.pdf --arxiv-id ID`",
+                )
+            client = client or ArxivClient(session or make_session(settings.fetch), settings.fetch)
+            (meta, pdf_url), = client.metadata([pid.removeprefix("arxiv:")])
+            pdf = client.download_pdf(meta.id, pdf_url, layout.pdfs)
+            doc = parse_pdf(pdf, meta.id)
+            doc = replace(doc, paper=replace(meta, has_full_text=True))
+            ingest(library, doc, _file_hash(pdf), settings.parse, pdf_path=str(pdf))
+            outcomes.append(FetchOutcome(raw, library.paper(meta.id)))
+        except SynthError as exc:
+            outcomes.append(FetchOutcome(raw, error=exc))
+    return outcomes
+
+
+def _cached_full_text(library: Library, pid: PaperId) -> Paper | None:
+    """A stored full text for this id: the exact version, else (unversioned id) any version."""
+    if library.has(pid) and library.paper(pid).has_full_text:
+        return library.paper(pid)
+    base, version = split_version(pid)
+    if version is None:
+        for paper in library.papers():
+            if split_version(paper.id)[0] == base and paper.has_full_text:
+                return paper
+    return None
+
+
+def _encoder(library: Library, settings: Settings, progress: Progress) -> CachedEncoder:
+    models = settings.retrieve.model_dir or Layout(settings.home).models
+    embedder = load_base_embedder(models, settings.retrieve, progress)
+    return CachedEncoder(embedder, EmbeddingCache(library.conn, embedder.model_id))
+
+
+def select_papers(question: str, papers: Sequence[Paper], encoder: CachedEncoder,
+                  max_papers: int, margin: float) -> list[tuple[Paper, float]]:
+    """Rank papers by question-to-(title + abstract) similarity; keep the close leaders."""
+    if not papers:
+        return []
+    vectors = encoder.passages([f"{p.title}. {p.abstract}" for p in papers],
+                               description="embedding abstracts")
+    scores = vectors @ encoder.queries([question])[0]
+    order = np.argsort(-scores)
+    best = float(scores[order[0]])
+    return [(papers[i], float(scores[i])) for i in order[:max_papers]
+            if scores[i] >= best - margin]
+
+
+def build_report(question: str, settings: Settings, *, sources: Sequence[PaperId] | None = None,
+                 progress: Progress = NullProgress(), library: Library | None = None):
+    """Answer a research question from the library: the whole pipeline, one Report out."""
+    if not question.strip():
+        raise SynthError("the research question is empty", hint='pass --question "..."')
+    library = library or open_library(settings)
+    if sources:
+        papers = [library.paper(pid) for pid in sources]
+        description = f"the {len(papers)} papers given"
+    else:
+        ids = ensure_corpus(library, settings.parse, progress)
+        papers = [library.paper(pid) for pid in ids]
+        description = f"the bundled corpus ({len(papers)} papers)"
+    encoder = _encoder(library, settings, progress)
+
+    progress.status(f"selecting papers for: {question}")
+    if sources:
+        selected = [p for p, _ in select_papers(question, papers, encoder, len(papers), 1.0)]
+    else:
+        selected = [p for p, _ in select_papers(question, papers, encoder,
+                                                settings.retrieve.max_papers,
+                                                settings.retrieve.paper_margin)]
+    passages = library.passages([p.id for p in selected])
+    vectors = encoder.passages([p.text for p in passages], progress)
+    index = PassageIndex(passages, vectors)
+
+    candidates = [c for p in selected for c in claim_rules.candidates(library.pages(p.id))]
+    question_vector = encoder.queries([question])[0]
+    relevance = (encoder.passages([c.claim.text for c in candidates], description="ranking claims")
+                 @ question_vector) if candidates else np.zeros(0)
+    # Relevance to the question dominates; cue strength breaks near-ties.
+    ranked = [c for _, c in sorted(zip(relevance, candidates),
+                                   key=lambda pair: -(pair[0] + 0.01 * pair[1].cue_score))]
+    claims = claim_rules.select(ranked, settings.extract.max_claims, settings.extract.max_per_paper)
+
+    verifier = SimilarityVerifier(encoder, settings.verify.max_quotes)
+    is_paragraph = {p.id: not _has_pdf_pages(library, p.id) for p in selected}
+    claim_vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, 384))
+    verdicts: list[Verdict] = []
+    for claim, vector in progress.track(list(zip(claims, claim_vectors)), "verifying claims",
+                                        total=len(claims)):
+        hits = index.search(vector, settings.verify.top_k)
+        verdicts.append(verifier.verify(claim, candidate_sentences(claim, hits, is_paragraph)))
+
+    facts = RunFacts(
+        library_description=description,
+        papers_considered=len(papers),
+        encoder=encoder.model_id,
+        passages_indexed=len(index),
+        top_k=settings.verify.top_k,
+        verifier=verifier.method,
+        verifier_description="the best candidate sentence's score, a logistic function of the "
+        "e5 cosine similarity and the share of the claim's content words it contains; "
+        "supported (✓) at 0.5 and above, otherwise not enough information (?). It never "
+        "reports a contradiction.",
+        settings_fingerprint=settings.fingerprint("parse", "retrieve", "extract", "verify"),
+    )
+    return compose_report(question, selected, verdicts, facts)
+
+
+def _has_pdf_pages(library: Library, pid: PaperId) -> bool:
+    pages = library.pages(pid)
+    return bool(pages) and not pages[0].is_paragraph

@@ -1,0 +1,76 @@
+"""Verdicts + run facts -> Report: the prose sections say what actually ran, nothing more.
+
+Counts in the text are computed from the same verdicts and papers the tables list, so they
+cannot disagree with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from synth.core.types import Label, Paper, Report, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class RunFacts:
+    library_description: str  # e.g. "the bundled corpus (59 papers)"
+    papers_considered: int
+    encoder: str
+    passages_indexed: int
+    top_k: int
+    verifier: str
+    verifier_description: str
+    settings_fingerprint: str
+
+
+def _title(question: str) -> str:
+    return "Evidence synthesis: " + question.strip().rstrip("?").strip()
+
+
+def compose_report(question: str, papers: list[Paper], verdicts: list[Verdict],
+                   facts: RunFacts, *, today: date | None = None) -> Report:
+    counts = {label: sum(v.label is label for v in verdicts) for label in Label}
+    n_papers, n_claims = len(papers), len(verdicts)
+    tally = (f"{counts[Label.SUPPORTED]} supported (✓), {counts[Label.CONTRADICTED]} contradicted"
+             f" (×), {counts[Label.NOT_ENOUGH_INFO]} without enough evidence (?)")
+    lead = papers[0].title if papers else "no paper"
+    abstract = (
+        f"This report examines the question \"{question.strip()}\" against {n_papers} "
+        f"{'paper' if n_papers == 1 else 'papers'} selected from {facts.library_description}. "
+        f"{n_claims} claims were extracted from the selected papers' abstracts, introductions and "
+        f"conclusions and checked against the other passages of the same sources: {tally}. "
+        "Every verdict below is given with the verbatim source sentences it rests on."
+    )
+    introduction = f"This paper examines: {lead}. Research question: {question.strip()}"
+    methodology = (
+        f"Papers were selected from {facts.library_description} by the cosine similarity of the question to each paper's title and abstract "
+        f"under the encoder {facts.encoder}. The {facts.passages_indexed} passages of the "
+        f"selected papers (sentence-aware chunks with page and character offsets) were embedded "
+        f"and searched with an exact FAISS inner-product index. Claims were extracted by rules "
+        f"(cue phrases for methods, results and settings), de-duplicated, and each was checked "
+        f"against its top {facts.top_k} passages, excluding the sentence it was extracted from. "
+        f"Verifier: {facts.verifier} — {facts.verifier_description} No human review "
+        f"took place. Settings fingerprint: {facts.settings_fingerprint}."
+    )
+    results = f"{n_papers} {'paper' if n_papers == 1 else 'papers'} retrieved. {n_claims} claims extracted; {tally}."
+    limitations = (
+        "This report is a machine-generated literature synthesis and does not constitute original "
+        "research. Claims are checked only against the selected papers, so a claim may be true "
+        "but unsupported by them; the verifier compares meaning and wording and can be fooled by "
+        "close paraphrases of different facts. The confidences are scores of the verifier, not "
+        "audited probabilities. Consult the quoted passages and the primary sources."
+    )
+    return Report(
+        title=_title(question),
+        question=question.strip(),
+        date=(today or date.today()).isoformat(),
+        papers=tuple(papers),
+        verdicts=tuple(verdicts),
+        abstract=abstract,
+        methodology=methodology,
+        results=results,
+        limitations=limitations,
+        settings_fingerprint=facts.settings_fingerprint,
+        extra={"introduction": introduction},
+    )

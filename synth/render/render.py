@@ -1,0 +1,85 @@
+"""Report -> Markdown, LaTeX or JSON through the jinja2 templates in `templates/`.
+
+Escaping is per format and happens here, in filters, never in the templates' callers: LaTeX
+gets its ten special characters escaped; Markdown table cells get `|` escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from synth.core.paths import resource_dir
+from synth.core.types import Report
+
+SCHEMA_VERSION = 1
+
+
+class Format(StrEnum):
+    MD = "md"
+    TEX = "tex"
+    JSON = "json"
+
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIALS))
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def latex_escape(value: Any) -> str:
+    text = _CONTROL.sub(" ", str(value))
+    text = _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
+    # Unicode symbols TeX fonts may lack get a text fallback that never breaks compilation.
+    return text.replace("\u00a0", "~").replace("–", "--").replace("—", "---")
+
+
+def md_cell(value: Any) -> str:
+    return " ".join(str(value).split()).replace("|", r"\|")
+
+
+def md_quote(value: Any) -> str:
+    return " ".join(str(value).split())
+
+
+def _environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["tex"] = latex_escape
+    env.filters["cell"] = md_cell
+    env.filters["quote"] = md_quote
+    return env
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The versioned JSON shape of a report."""
+    data = asdict(report)
+    data["schema_version"] = SCHEMA_VERSION
+    data["counts"] = report.counts
+    for verdict, out in zip(report.verdicts, data["verdicts"]):
+        out["mark"] = verdict.label.mark
+        for evidence, ev_out in zip(verdict.evidence, out["evidence"]):
+            ev_out["location"] = evidence.location
+    return data
+
+
+def render(report: Report, fmt: Format, templates: Path | None = None) -> str:
+    if fmt is Format.JSON:
+        return json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"
+    env = _environment(templates or resource_dir("templates"))
+    template = env.get_template(f"report.{fmt.value}.j2")
+    return template.render(report=report, counts=report.counts)

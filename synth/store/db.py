@@ -1,0 +1,96 @@
+"""The one place that opens SQLite: connection, pragmas, transactions, migrations.
+
+Migrations are ordered, named functions; the names already applied live in `_migrations`, so
+a database is upgraded in place and never rebuilt.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    conn.executescript(
+        """
+        CREATE TABLE papers (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            authors TEXT NOT NULL DEFAULT '[]',      -- JSON list
+            year INTEGER,
+            abstract TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL,
+            license TEXT,
+            url TEXT,
+            has_full_text INTEGER NOT NULL DEFAULT 0,
+            pdf_path TEXT,
+            content_hash TEXT NOT NULL,              -- of the bytes/record it was parsed from
+            chunk_fingerprint TEXT NOT NULL,         -- parser + chunk settings of its passages
+            failed_pages TEXT NOT NULL DEFAULT '[]', -- JSON list of 0-based page indexes
+            added_at TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        CREATE TABLE pages (
+            paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            page_index INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            section TEXT,
+            is_paragraph INTEGER NOT NULL DEFAULT 0,
+            headings TEXT NOT NULL DEFAULT '[]',     -- JSON [[offset, heading], ...]
+            PRIMARY KEY (paper_id, page_index)
+        );
+        CREATE TABLE passages (
+            id TEXT PRIMARY KEY,
+            paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            page_index INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            section TEXT
+        );
+        CREATE INDEX passages_by_paper ON passages(paper_id, page_index, start);
+        CREATE TABLE embeddings (
+            model_id TEXT NOT NULL,
+            text_hash TEXT NOT NULL,                 -- sha256 of the exact text embedded
+            vector BLOB NOT NULL,                    -- float32, L2-normalised
+            PRIMARY KEY (model_id, text_hash)
+        ) WITHOUT ROWID;
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            params TEXT NOT NULL,                    -- JSON
+            settings_fingerprint TEXT NOT NULL,
+            started_at TEXT NOT NULL DEFAULT (datetime('now')),
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running'
+        );
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY)")
+    applied = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    for migration in MIGRATIONS:
+        if migration.__name__ not in applied:
+            with conn:
+                migration(conn)
+                conn.execute("INSERT INTO _migrations VALUES (?)", (migration.__name__,))
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the library database."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")  # readers don't block the writer
+        conn.execute("PRAGMA synchronous = NORMAL")
+    migrate(conn)
+    return conn

@@ -1,0 +1,138 @@
+"""Papers, pages and passages in the SQLite library.
+
+A paper is stored with the hash of what it was parsed from and the fingerprint of the chunk
+settings, so re-adding the same source does no parsing or chunking again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from synth.core.errors import NotFoundError
+from synth.core.ids import PaperId
+from synth.core.types import Page, Paper, ParsedDoc, Passage, SourceKind
+
+
+class Library:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # papers --------------------------------------------------------------------------------
+    def is_current(self, pid: PaperId, content_hash: str, chunk_fingerprint: str) -> bool:
+        row = self.conn.execute(
+            "SELECT content_hash, chunk_fingerprint FROM papers WHERE id = ?", (pid,)
+        ).fetchone()
+        return bool(row) and tuple(row) == (content_hash, chunk_fingerprint)
+
+    def store(self, doc: ParsedDoc, passages: Iterable[Passage], *, content_hash: str,
+              chunk_fingerprint: str, pdf_path: str | None = None) -> None:
+        """Insert or replace a paper with its pages and passages, in one transaction."""
+        p = doc.paper
+        with self.conn:
+            self.conn.execute("DELETE FROM papers WHERE id = ?", (p.id,))
+            self.conn.execute(
+                "INSERT INTO papers (id, title, authors, year, abstract, source, license, url,"
+                " has_full_text, pdf_path, content_hash, chunk_fingerprint, failed_pages)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (p.id, p.title, json.dumps(list(p.authors)), p.year, p.abstract, p.source.value,
+                 p.license, p.url, int(p.has_full_text), pdf_path, content_hash,
+                 chunk_fingerprint, json.dumps(list(doc.failed_pages))),
+            )
+            self.conn.executemany(
+                "INSERT INTO pages VALUES (?,?,?,?,?,?)",
+                [(g.paper_id, g.index, g.text, g.section, int(g.is_paragraph),
+                  json.dumps([list(h) for h in g.headings])) for g in doc.pages],
+            )
+            self.conn.executemany(
+                "INSERT INTO passages VALUES (?,?,?,?,?,?,?)",
+                [(s.id, s.paper_id, s.page_index, s.start, s.end, s.text, s.section)
+                 for s in passages],
+            )
+
+    def has(self, pid: PaperId) -> bool:
+        return self.conn.execute("SELECT 1 FROM papers WHERE id = ?", (pid,)).fetchone() is not None
+
+    def paper(self, pid: PaperId) -> Paper:
+        row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"{pid} is not in the library",
+                                hint="add it with `synth fetch ID` or `synth add FILE.pdf`")
+        return _paper(row)
+
+    def papers(self, *, source: SourceKind | None = None) -> list[Paper]:
+        sql, args = "SELECT * FROM papers", ()
+        if source is not None:
+            sql, args = sql + " WHERE source = ?", (source.value,)
+        return [_paper(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    def remove(self, pid: PaperId) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM papers WHERE id = ?", (pid,))
+
+    def failed_pages(self, pid: PaperId) -> list[int]:
+        row = self.conn.execute("SELECT failed_pages FROM papers WHERE id = ?", (pid,)).fetchone()
+        return json.loads(row[0]) if row else []
+
+    # pages and passages --------------------------------------------------------------------
+    def page(self, pid: PaperId, page_index: int) -> Page:
+        row = self.conn.execute(
+            "SELECT * FROM pages WHERE paper_id = ? AND page_index = ?", (pid, page_index)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"page {page_index + 1} of {pid} is not in the library")
+        return _page(row)
+
+    def pages(self, pid: PaperId) -> list[Page]:
+        rows = self.conn.execute(
+            "SELECT * FROM pages WHERE paper_id = ? ORDER BY page_index", (pid,)
+        )
+        return [_page(r) for r in rows]
+
+    def passages(self, pids: Iterable[PaperId]) -> list[Passage]:
+        out: list[Passage] = []
+        for pid in pids:
+            rows = self.conn.execute(
+                "SELECT * FROM passages WHERE paper_id = ? ORDER BY page_index, start", (pid,)
+            )
+            out.extend(
+                Passage(r["id"], r["paper_id"], r["page_index"], r["start"], r["end"], r["text"],
+                        r["section"])
+                for r in rows
+            )
+        return out
+
+    # small key/value state -------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _paper(row: sqlite3.Row) -> Paper:
+    return Paper(
+        id=PaperId(row["id"]),
+        title=row["title"],
+        authors=tuple(json.loads(row["authors"])),
+        year=row["year"],
+        abstract=row["abstract"],
+        source=SourceKind(row["source"]),
+        license=row["license"],
+        url=row["url"],
+        has_full_text=bool(row["has_full_text"]),
+    )
+
+
+def _page(row: sqlite3.Row) -> Page:
+    return Page(
+        paper_id=PaperId(row["paper_id"]),
+        index=row["page_index"],
+        text=row["text"],
+        section=row["section"],
+        is_paragraph=bool(row["is_paragraph"]),
+        headings=tuple((int(o), h) for o, h in json.loads(row["headings"])),
+    )
