@@ -85,11 +85,13 @@ def _register() -> None:
     from synth.cli import library, report  # noqa: F401  (commands register on import)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app and turns SynthError into `error:`/`hint:` lines + exit code."""
     _register()
-    debug = "--debug" in sys.argv
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
     try:
-        app(standalone_mode=False)
+        app(args=args, prog_name="synth", standalone_mode=False)
     except SynthError as exc:
         if debug:
             raise

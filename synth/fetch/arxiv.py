@@ -26,7 +26,7 @@ class ArxivClient:
         self.settings = settings
         self.session = session
         self._client = arxiv.Client(
-            page_size=50, delay_seconds=settings.delay_s, num_retries=settings.retries
+            page_size=100, delay_seconds=settings.delay_s, num_retries=settings.retries
         )
         # NOTE: arxiv.Client has no public hook for its session; sharing ours gives it the
         # offline guard, our user agent and the tests' replay adapter.

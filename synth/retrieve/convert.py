@@ -277,7 +277,8 @@ def convert(out_dir: Path, weights: Path | None = None) -> Path:
     interrupted conversion never leaves a half-written model behind.
     """
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel
 
     weights = weights or weights_path()
@@ -310,9 +311,9 @@ def convert(out_dir: Path, weights: Path | None = None) -> Path:
     hf_dir = tmp / "hf"
     bert.save_pretrained(hf_dir)
     build_tokenizer(e5.vocab, max_length=h.max_positions).save_pretrained(hf_dir)
-    transformer = models.Transformer(str(hf_dir), max_seq_length=h.max_positions)
-    pooling = models.Pooling(h.hidden, pooling_mode="mean")
-    st = SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu")
+    transformer = Transformer(str(hf_dir), max_seq_length=h.max_positions)
+    pooling = Pooling(h.hidden, pooling_mode="mean")
+    st = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
     st_dir = tmp / "st"
     st.save(str(st_dir))
     (st_dir / "synth_model.json").write_text(

@@ -1,0 +1,164 @@
+"""Shared fixtures. Every test gets its own SYNTH_HOME and no network; the real encoder is
+converted once per test session into a shared cache (`model_dir`)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--live", action="store_true", help="allow tests that use the network")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--live"):
+        return
+    skip = pytest.mark.skip(reason="needs --live (network)")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def synth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the real home: SYNTH_HOME is a fresh temporary directory."""
+    home = tmp_path / "synth-home"
+    monkeypatch.setenv("SYNTH_HOME", str(home))
+    for name in ("SYNTH_FETCH__OFFLINE",):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sockets to anything but loopback fail, unless the test runs with --live."""
+    if request.config.getoption("--live"):
+        return
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1")):
+            return real_connect(self, address)
+        raise OSError(f"network blocked in tests: {address!r} (run with --live)")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One converted encoder per test session, shared by every test that needs it."""
+    from synth.core.settings import RetrieveSettings
+    from synth.retrieve.embed import load_base_embedder
+
+    root = tmp_path_factory.mktemp("models")
+    load_base_embedder(root, RetrieveSettings())  # converts once
+    return root
+
+
+@pytest.fixture
+def settings(synth_home: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """Settings for tests that use the real encoder: per-test home, shared model cache."""
+    from synth.core.settings import load_settings
+
+    monkeypatch.setenv("SYNTH_RETRIEVE__MODEL_DIR", str(model_dir))
+    return load_settings(synth_home, {"fetch.delay_s": 0.0, "fetch.retries": 0})
+
+
+PageSpec = Sequence[str] | str
+
+
+@pytest.fixture
+def make_pdf(tmp_path: Path) -> Callable[..., Path]:
+    """Build a PDF with PyMuPDF: `make_pdf(pages=[[line, line], ...], title=..., name=...)`.
+
+    A page given as the string "<image-only>" gets a drawing and no text layer. Lines may be in
+    any script: CJK lines use the built-in `china-s` font.
+    """
+    import pymupdf
+
+    def build(pages: Sequence[PageSpec], *, title: str = "", name: str = "paper.pdf",
+              encrypt: bool = False) -> Path:
+        doc = pymupdf.open()
+        for lines in pages:
+            page = doc.new_page(width=595, height=842)
+            if lines == "<image-only>":
+                page.draw_rect(pymupdf.Rect(100, 100, 300, 300), color=(0, 0, 0), fill=(0.5, 0.5, 0.5))
+                continue
+            y = 72
+            for line in lines:
+                cjk = any("\u4e00" <= ch <= "\u9fff" for ch in line)
+                page.insert_text((72, y), line, fontsize=10, fontname="china-s" if cjk else "helv")
+                y += 14
+        if title:
+            doc.set_metadata({"title": title})
+        path = tmp_path / name
+        if encrypt:
+            doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw="u")
+        else:
+            doc.save(path)
+        return path
+
+    return build
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+class ReplayAdapter:
+    """A requests transport that answers from recorded responses and fails loudly otherwise.
+
+    Every request is logged in `requests_seen`, so tests can assert what was (not) fetched.
+    """
+
+    def __init__(self) -> None:
+        self.responses: dict[str, tuple[int, bytes, dict[str, str]]] = {}
+        self.requests_seen: list[str] = []
+
+    def add(self, url: str, body: bytes, status: int = 200, headers: dict | None = None) -> None:
+        self.responses[url] = (status, body, headers or {})
+
+    def add_recorded(self, name: str, *, url: str | None = None, status: int | None = None) -> None:
+        import json
+
+        record = json.loads((FIXTURES / "arxiv" / name).read_text(encoding="utf-8"))
+        body = record["body"].encode("latin-1")  # recorded bodies are latin-1-decoded bytes
+        self.add(url or record["url"], body, status or record["status_code"],
+                 {"content-type": "application/atom+xml"})
+
+    def send(self, request, **kwargs):
+        import requests
+
+        self.requests_seen.append(request.url)
+        if request.url not in self.responses:
+            raise AssertionError(f"no recorded response for {request.url}; add one in the test")
+        status, body, headers = self.responses[request.url]
+        response = requests.Response()
+        response.status_code = status
+        response._content = body
+        response.headers.update(headers)
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def replay():
+    """(session, adapter): a synth HTTP session whose transport replays recorded responses."""
+    from synth.core.settings import FetchSettings
+    from synth.fetch.http import make_session
+
+    adapter = ReplayAdapter()
+    session = make_session(FetchSettings(delay_s=0.0, retries=0))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session, adapter
