@@ -20,7 +20,7 @@ from synth.core.errors import NotFoundError, OfflineError, SynthError
 from synth.core.ids import PaperId, arxiv_id, paper_id, split_version
 from synth.core.paths import Layout
 from synth.core.settings import ParseSettings, Settings
-from synth.core.types import Paper, ParsedDoc, SourceKind, Verdict
+from synth.core.types import Paper, ParsedDoc, Report, SourceKind, Verdict
 from synth.extract import claims as claim_rules
 from synth.extract.evidence import candidate_sentences
 from synth.fetch import corpus
@@ -189,11 +189,28 @@ def select_papers(question: str, papers: Sequence[Paper], encoder: CachedEncoder
 
 
 def build_report(question: str, settings: Settings, *, sources: Sequence[PaperId] | None = None,
-                 progress: Progress = NullProgress(), library: Library | None = None):
-    """Answer a research question from the library: the whole pipeline, one Report out."""
+                 progress: Progress = NullProgress(), library: Library | None = None) -> Report:
+    """Answer a research question from the library: the whole pipeline, one Report out.
+
+    The run is recorded in the library's `runs` table with its outcome.
+    """
     if not question.strip():
         raise SynthError("the research question is empty", hint='pass --question "..."')
     library = library or open_library(settings)
+    fingerprint = settings.fingerprint("parse", "retrieve", "extract", "verify")
+    run_id = library.start_run("report", {"question": question, "sources": list(sources or [])},
+                               fingerprint)
+    try:
+        report = _build_report(question, settings, sources, progress, library, fingerprint)
+    except BaseException:
+        library.finish_run(run_id, "failed")
+        raise
+    library.finish_run(run_id, "done")
+    return report
+
+
+def _build_report(question: str, settings: Settings, sources: Sequence[PaperId] | None,
+                  progress: Progress, library: Library, fingerprint: str) -> Report:
     if sources:
         papers = [library.paper(pid) for pid in sources]
         description = f"the {len(papers)} papers given"
@@ -243,7 +260,7 @@ def build_report(question: str, settings: Settings, *, sources: Sequence[PaperId
         "e5 cosine similarity and the share of the claim's content words it contains; "
         "supported (✓) at 0.5 and above, otherwise not enough information (?). It never "
         "reports a contradiction.",
-        settings_fingerprint=settings.fingerprint("parse", "retrieve", "extract", "verify"),
+        settings_fingerprint=fingerprint,
     )
     return compose_report(question, selected, verdicts, facts)
 

@@ -33,11 +33,15 @@ _LATEX_SPECIALS = {
 }
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIALS))
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Runs of right-to-left script (Hebrew, Arabic, Syriac, Thaana, N'Ko), spaces inside a run kept.
+_RTL_RUN = re.compile(r"[\u0590-\u07FF\uFB1D-\uFDFF\uFE70-\uFEFF]+(?:[ \u060C]+[\u0590-\u07FF\uFB1D-\uFDFF\uFE70-\uFEFF]+)*")
 
 
 def latex_escape(value: Any) -> str:
     text = _CONTROL.sub(" ", str(value))
     text = _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
+    # LuaTeX sets right-to-left runs in their own direction (else Arabic reads backwards).
+    text = _RTL_RUN.sub(lambda m: "{\\textdir TRT " + m.group() + "}", text)
     # Unicode symbols TeX fonts may lack get a text fallback that never breaks compilation.
     return text.replace("\u00a0", "~").replace("–", "--").replace("—", "---")
 

@@ -103,6 +103,26 @@ class Library:
             )
         return out
 
+    # runs ---------------------------------------------------------------------------------------
+    def start_run(self, command: str, params: dict, settings_fingerprint: str) -> int:
+        with self.conn:
+            cursor = self.conn.execute(
+                "INSERT INTO runs (command, params, settings_fingerprint) VALUES (?, ?, ?)",
+                (command, json.dumps(params, ensure_ascii=False), settings_fingerprint),
+            )
+        return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, status: str) -> None:
+        with self.conn:
+            self.conn.execute(
+                "UPDATE runs SET status = ?, finished_at = datetime('now') WHERE id = ?",
+                (status, run_id),
+            )
+
+    def runs(self, command: str | None = None) -> list[dict]:
+        sql = "SELECT * FROM runs" + (" WHERE command = ?" if command else "") + " ORDER BY id"
+        return [dict(r) for r in self.conn.execute(sql, (command,) if command else ())]
+
     # small key/value state -------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
