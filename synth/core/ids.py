@@ -15,9 +15,10 @@ PaperId = NewType("PaperId", str)
 PassageId = NewType("PassageId", str)
 
 # New-style (0704.0001 onwards) and old-style (archive[.subject]/YYMMNNN) arXiv identifiers.
-_NEW = re.compile(r"(?P<num>\d{4}\.\d{4,5})(?P<version>v\d+)?")
-_OLD = re.compile(r"(?P<num>[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?")
-_PREFIXES = ("https://arxiv.org/abs/", "http://arxiv.org/abs/", "https://arxiv.org/pdf/",
+_NEW = re.compile(r"(?P<num>[0-9]{4}\.[0-9]{4,5})(?P<version>v[0-9]+)?")
+_OLD = re.compile(r"(?P<num>[a-z][a-z\-]*(?:\.[A-Z]{2})?/[0-9]{7})(?P<version>v[0-9]+)?")
+_PREFIXES = ("https://www.arxiv.org/abs/", "http://www.arxiv.org/abs/",
+             "https://www.arxiv.org/pdf/", "http://www.arxiv.org/pdf/", "https://arxiv.org/abs/", "http://arxiv.org/abs/", "https://arxiv.org/pdf/",
              "http://arxiv.org/pdf/", "arxiv.org/abs/", "arxiv:")
 
 
@@ -67,5 +68,5 @@ def passage_id(paper: PaperId, page_index: int, start: int) -> PassageId:
 def safe_filename(pid: PaperId) -> str:
     """A file name for a paper id that can never leave its directory."""
     name = re.sub(r"[^A-Za-z0-9.\-]", "_", pid)
-    assert "/" not in name and name not in ("", ".", "..")
-    return name
+    # Dots alone would name the directory itself or its parent.
+    return name if name.strip(".") else "_" + name

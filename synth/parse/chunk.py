@@ -13,11 +13,16 @@ from synth.parse.sentences import sentence_spans
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Cut an over-long sentence at the last whitespace (any kind) before `max_chars`."""
     pieces = []
     while end - start > max_chars:
-        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
-        cut = cut if cut > start else start + max_chars
-        pieces.append((start, cut))
+        window = text[start + max_chars // 2 : start + max_chars + 1]
+        spaces = [i for i, ch in enumerate(window) if ch.isspace()]
+        cut = start + max_chars // 2 + spaces[-1] if spaces else start + max_chars
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        pieces.append((start, piece_end))
         start = cut
         while start < end and text[start].isspace():
             start += 1

@@ -45,7 +45,7 @@ def parse_pdf(path: Path, paper_id: PaperId, *, title: str | None = None) -> Par
     import pymupdf
 
     try:
-        doc = pymupdf.open(path)
+        doc = pymupdf.open(path, filetype="pdf")  # never guess: a .txt is not a paper
     except Exception as exc:  # PyMuPDF raises several types for broken files
         raise ParseError(
             f"{path} could not be opened as a PDF ({exc})",
@@ -74,6 +74,13 @@ def parse_pdf(path: Path, paper_id: PaperId, *, title: str | None = None) -> Par
             pages.append(Page(paper_id, index, text, section=section, headings=headings))
             if headings:
                 section = headings[-1][1]
+        if doc.is_repaired and failed:
+            # A repaired file that lost pages is almost always a cut-off download.
+            raise ParseError(
+                f"{path} looks truncated or damaged: page(s) {[i + 1 for i in failed]} of "
+                f"{doc.page_count} could not be recovered",
+                hint="download the file again (synth fetch ID re-downloads after you delete it)",
+            )
         if not pages:
             raise ParseError(
                 f"{path} has no extractable text on any of its {doc.page_count} pages",

@@ -14,8 +14,9 @@ _ABBREVIATIONS = {
     "resp", "no", "nos", "approx", "ref", "refs", "dr", "mr", "mrs", "prof", "st", "ch",
     "vol", "pp", "ca", "viz", "thm", "def", "lem", "prop", "cor", "app", "appx", "incl",
 }
-# A Latin-style terminator must be followed by space and something that can start a sentence.
-_LATIN_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9\u0370-\u03FF\u0400-\u04FF])")
+# A Latin-style terminator ends a sentence when space and a sentence start follow: anything
+# but a lowercase letter (so CJK, Devanagari or Arabic text after a full stop starts anew).
+_LATIN_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?(?P<next>\S))")
 # These terminators end a sentence wherever they stand.
 _WIDE_END = re.compile(r"[。！？!?；]+|[।॥؟۔]+|(?<=[.!?])\s*\n\s*\n")
 _THAI_SPACE = re.compile(r"(?<=[\u0E00-\u0E7F]) +(?=[\u0E00-\u0E7F])")
@@ -39,6 +40,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """
     cuts: set[int] = set()
     for match in _LATIN_END.finditer(text):
+        if match.group("next").islower():
+            continue
         if match.group().startswith(".") and _is_abbreviation(text, match.start()):
             continue
         cuts.add(match.end())

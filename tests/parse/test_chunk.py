@@ -96,11 +96,6 @@ def test_chunk_never_splits_inside_a_word(text: str, settings: ParseSettings) ->
         assert p.end == len(text) or text[p.end].isspace(), f"ends mid-word: {p.text[-20:]!r}"
 
 
-@pytest.mark.xfail(
-    reason="BUG: chunk._split_long looks only for ' ' (text.rfind(' ', ...)); a long sentence "
-           "whose words are separated by newlines (PDF table columns) is cut inside a word",
-    strict=True,
-)
 def test_over_long_sentence_is_cut_at_newlines_rather_than_inside_a_word() -> None:
     text = "\n".join(f"0.{i:03d}" for i in range(60))  # one 359-char "sentence", one value a line
 

@@ -87,11 +87,7 @@ def _text_file(make_pdf, tmp_path: Path) -> Path:
         _truncated,
         _zero_bytes,
         _text_named_pdf,
-        pytest.param(_text_file, marks=pytest.mark.xfail(
-            reason="BUG: pdf.parse_pdf opens any file type PyMuPDF knows: a plain-text notes.txt "
-                   "is read as a 1-page document instead of raising ParseError",
-            strict=True,
-        )),
+        _text_file,
     ],
     ids=["encrypted", "truncated", "zero-bytes", "text-named-pdf", "text-file"],
 )
@@ -104,12 +100,6 @@ def test_unreadable_file_raises_parse_error_naming_the_file(build, make_pdf, tmp
     assert path.name in info.value.message, f"message should name the file: {info.value.message!r}"
 
 
-@pytest.mark.xfail(
-    reason="BUG: pdf.parse_pdf accepts a truncated PDF that PyMuPDF silently repairs: the first "
-           "half of a 2-page file parses as page 1 with page 2 in failed_pages, logged as 'no text "
-           "layer'; doc.is_repaired is never checked, so a cut-off download is stored as complete",
-    strict=True,
-)
 def test_truncated_multi_page_pdf_raises_parse_error(make_pdf, tmp_path: Path) -> None:
     data = make_pdf([["Some text."], ["More text."]], name="whole.pdf").read_bytes()
     path = tmp_path / "half.pdf"

@@ -72,11 +72,6 @@ def test_sentence_spans_are_offsets_into_the_original_text() -> None:
     assert [text[s:e] for s, e in spans] == ["这是。", "See Fig. 2 here.", "Done!"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: sentences._LATIN_END only splits before A-Z, digits, Greek or Cyrillic, so a "
-           "Latin full stop followed by a CJK or Devanagari sentence does not end a sentence",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

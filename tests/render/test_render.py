@@ -176,15 +176,16 @@ def test_rendered_tex_contains_inputs_only_in_escaped_form() -> None:
         assert value not in tex, f"{name} appears unescaped"
 
 
-@pytest.mark.xfail(
-    reason="BUG: templates/report.tex.j2 puts each claim row right after the previous row's "
-           "`\\\\`; a claim starting with '[' (e.g. a resolved citation '[3] showed ...') is read "
-           "as \\\\[<length>] and LaTeX stops with 'Illegal unit of measure'",
-    strict=True,
-)
 def test_claim_starting_with_a_bracket_is_not_read_as_a_row_break_argument() -> None:
     verdicts = (_verdict("Hybrid batching improves recall."), _verdict("[3] showed that bias falls."))
 
     tex = render(_report(*verdicts), Format.TEX)
 
     assert not re.search(r"\\\\\s*\[", tex), "a `\\\\` is followed by `[`"
+
+
+def test_latex_sets_arabic_runs_right_to_left_and_leaves_other_scripts_alone() -> None:
+    escaped = latex_escape("Result: مرحبا بالعالم and 中文")
+
+    assert "{\\textdir TRT مرحبا بالعالم}" in escaped
+    assert "中文" in escaped and escaped.count("textdir") == 1

@@ -199,3 +199,17 @@ def test_embedding_cache_gets_more_hashes_than_one_sqlite_batch(db) -> None:
 
     assert len(got) == 1203, "hashes beyond the first 500-row batch were lost"
     np.testing.assert_array_equal(got[text_hash("1202")], np.full(2, 1202, np.float32))
+
+
+def test_runs_are_recorded_with_their_outcome(db) -> None:
+    library = Library(db)
+    done = library.start_run("report", {"question": "Does it help?"}, "abc123")
+    failed = library.start_run("report", {"question": "Another?"}, "abc123")
+    library.finish_run(done, "done")
+    library.finish_run(failed, "failed")
+
+    runs = library.runs("report")
+
+    assert [(r["status"], r["finished_at"] is not None) for r in runs] == [("done", True),
+                                                                         ("failed", True)]
+    assert '"Does it help?"' in runs[0]["params"]
