@@ -30,8 +30,9 @@ from synth.parse.chunk import chunk_doc
 from synth.parse.pdf import parse_pdf
 from synth.parse.text_sources import abstract_doc, unarxive_doc
 from synth.render.compose import RunFacts, compose_report
-from synth.retrieve.embed import CachedEncoder, load_base_embedder
+from synth.retrieve.embed import CachedEncoder, load_embedder
 from synth.retrieve.index import PassageIndex
+from synth.retrieve.lareqa import evaluate_lareqa, load_lareqa
 from synth.store.db import connect
 from synth.store.embeddings import EmbeddingCache
 from synth.store.library import Library
@@ -170,8 +171,38 @@ def _cached_full_text(library: Library, pid: PaperId) -> Paper | None:
 
 def _encoder(library: Library, settings: Settings, progress: Progress) -> CachedEncoder:
     models = settings.retrieve.model_dir or Layout(settings.home).models
-    embedder = load_base_embedder(models, settings.retrieve, progress)
+    embedder = load_embedder(models, settings.retrieve, progress)
     return CachedEncoder(embedder, EmbeddingCache(library.conn, embedder.model_id))
+
+
+def evaluate_retrieval(data_dir: Path, split: str, settings: Settings, *,
+                       limit: int | None = None, progress: Progress = NullProgress()) -> dict:
+    """The LAReQA protocol (Mo / Cr / Mul, bias) for the configured encoder on a split.
+
+    Candidate vectors go through the library's embedding cache, so re-evaluating the same
+    model is cheap.
+    """
+    data = load_lareqa(data_dir)
+    questions = data.questions_in(split)
+    if limit:
+        per_lang: dict[str, int] = {}
+        kept = []
+        for q in questions:
+            per_lang[q.lang] = per_lang.get(q.lang, 0) + 1
+            if per_lang[q.lang] <= limit:
+                kept.append(q)
+        questions = kept
+    library = open_library(settings)
+    encoder = _encoder(library, settings, progress)
+    sentence_vectors = encoder.passages([s.text for s in data.sentences], progress,
+                                        description="embedding candidate sentences")
+    progress.status(f"embedding {len(questions)} questions")
+    query_vectors = encoder.queries([q.text for q in questions])
+    result = evaluate_lareqa(data, questions, query_vectors, sentence_vectors)
+    result.update({"model_id": encoder.model_id, "data": str(data_dir), "split": split,
+                   "articles": [data.articles(split)[0], data.articles(split)[-1]],
+                   "limit_per_language": limit})
+    return result
 
 
 def select_papers(question: str, papers: Sequence[Paper], encoder: CachedEncoder,

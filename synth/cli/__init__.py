@@ -82,7 +82,7 @@ def main_options(
 
 
 def _register() -> None:
-    from synth.cli import library, report  # noqa: F401  (commands register on import)
+    from synth.cli import evaluate, library, report, train  # noqa: F401  (commands register)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -59,7 +59,8 @@ def setup_logging(console, verbosity: int) -> None:
     """WARNING by default; -v INFO for synth; -vv DEBUG; -vvv lets third-party loggers speak."""
     from rich.logging import RichHandler
 
-    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    # verbosity -1 is -q: warnings only, like the default, but no status lines either
+    level = {-1: logging.WARNING, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = RichHandler(console=console, show_time=False, show_path=verbosity >= 2)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -33,6 +33,12 @@ class ParseSettings(BaseModel):
 
 
 class RetrieveSettings(BaseModel):
+    model: str = Field(
+        "base",
+        description="Encoder: 'base' (untuned multilingual-e5-small), 'default' (the shipped "
+        "hybrid-trained retriever), a delta file, a training run directory, or a "
+        "sentence-transformers folder.",
+    )
     model_dir: Path | None = Field(
         None, description="Where converted encoders are cached (default: $SYNTH_HOME/models)."
     )

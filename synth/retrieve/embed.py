@@ -106,6 +106,40 @@ def load_base_embedder(models_dir: Path, settings: RetrieveSettings,
     return SentenceTransformerEmbedder(target, convert.BASE_MODEL_ID, settings)
 
 
+SHIPPED_DELTA = Path(__file__).resolve().parent.parent / "models" / "retriever" / "retriever.safetensors"
+
+
+def load_embedder(models_dir: Path, settings: RetrieveSettings,
+                  progress: Progress = NullProgress()) -> SentenceTransformerEmbedder:
+    """The encoder `settings.model` names (see RetrieveSettings.model).
+
+    Raises:
+        ModelError: the name is neither a known model nor a usable path.
+    """
+    from synth.retrieve import delta
+
+    name = settings.model
+    if name == "base":
+        return load_base_embedder(models_dir, settings, progress)
+    path = SHIPPED_DELTA if name == "default" else Path(name).expanduser()
+    if path.is_dir() and (path / "modules.json").is_file():
+        stamp = int((path / "modules.json").stat().st_mtime)
+        return SentenceTransformerEmbedder(path, f"local:{path.resolve()}@{stamp}", settings)
+    if path.is_dir() and (path / "best" / "retriever.safetensors").is_file():
+        path = path / "best" / "retriever.safetensors"  # a training run directory
+    if not path.is_file():
+        raise ModelError(f"no encoder at {name!r}",
+                         hint="use 'base', 'default', a delta .safetensors file, a training run "
+                              "directory or a sentence-transformers folder")
+    base = load_base_embedder(models_dir, settings, progress)
+    model_id = delta.delta_model_id(base.model_id, path)
+    target = models_dir / model_id.replace("/", "_")
+    if not (target / "modules.json").is_file():
+        progress.status(f"applying {path.name} to the base encoder (once)…")
+        delta.materialize(base.model_dir, path, target)
+    return SentenceTransformerEmbedder(target, model_id, settings)
+
+
 class CachedEncoder:
     """Queries and passages through one embedder, with passage vectors cached in SQLite."""
 

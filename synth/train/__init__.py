@@ -1,0 +1,4 @@
+"""Training side branch: writes model directories that `synth.retrieve` loads.
+
+`retrieve` never imports `train`.
+"""

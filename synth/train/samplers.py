@@ -1,0 +1,85 @@
+"""Batch samplers of arXiv 2408.10536: X-X-mono, X-Y (cross-lingual) and hybrid.
+
+- mono: the whole batch in one language, drawn uniformly over the training languages;
+- cross: every triplet has query language != passage language (both drawn uniformly from
+  the languages the question exists in);
+- hybrid: each batch is mono with probability alpha, cross otherwise.
+With several training sets, each batch's source set is drawn in proportion to its size.
+A batch never holds two triplets with the same positive sentence (in-batch negatives would
+then contain a false negative). Batches depend only on (seed, epoch): rerunning an epoch
+reproduces it exactly, which is what makes training resumable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from synth.train.data import Group, Triplet
+
+STRATEGIES = ("mono", "cross", "hybrid")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSampler:
+    datasets: Sequence[Sequence[Group]]
+    batch_size: int
+    strategy: str = "hybrid"
+    alpha: float = 0.5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, not {self.strategy!r}")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError("alpha must lie in [0, 1]")
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return max(1, sum(len(d) for d in self.datasets) // self.batch_size)
+
+    def batches(self, epoch: int) -> Iterator[tuple[str, list[Triplet]]]:
+        """(kind, triplets) for every step of `epoch`; kind is "mono" or "cross"."""
+        rng = np.random.default_rng([self.seed, epoch])
+        sizes = np.array([len(d) for d in self.datasets], dtype=float)
+        for _ in range(self.steps_per_epoch):
+            groups = self.datasets[int(rng.choice(len(sizes), p=sizes / sizes.sum()))]
+            if self.strategy == "mono" or (self.strategy == "hybrid" and rng.random() < self.alpha):
+                yield "mono", self._mono(groups, rng)
+            else:
+                yield "cross", self._cross(groups, rng)
+
+    def _mono(self, groups: Sequence[Group], rng: np.random.Generator) -> list[Triplet]:
+        languages = sorted({lang for g in groups for lang in g.by_lang})
+        lang = languages[int(rng.integers(len(languages)))]
+        pool = [g for g in groups if lang in g.by_lang]
+        return self._fill(pool, rng, lambda g: (lang, lang))
+
+    def _cross(self, groups: Sequence[Group], rng: np.random.Generator) -> list[Triplet]:
+        pool = [g for g in groups if len(g.by_lang) >= 2]
+
+        def pick(group: Group) -> tuple[str, str]:
+            langs = sorted(group.by_lang)
+            x, y = rng.choice(len(langs), size=2, replace=False)
+            return langs[int(x)], langs[int(y)]
+
+        return self._fill(pool, rng, pick)
+
+    def _fill(self, pool: Sequence[Group], rng: np.random.Generator, languages) -> list[Triplet]:
+        batch: list[Triplet] = []
+        seen: set[int] = set()
+        for index in rng.permutation(len(pool)):
+            group = pool[int(index)]
+            query_lang, passage_lang = languages(group)
+            example = group.by_lang[passage_lang]
+            if example.positive_key in seen or not example.negatives:
+                continue
+            seen.add(example.positive_key)
+            negative = example.negatives[int(rng.integers(len(example.negatives)))]
+            batch.append(Triplet(group.by_lang[query_lang].question, example.positive, negative,
+                                 query_lang, passage_lang, example.positive_key))
+            if len(batch) == self.batch_size:
+                break
+        return batch

@@ -1,0 +1,107 @@
+"""Batch samplers, specified by their invariants over a synthetic multilingual dataset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synth.train.data import Example, Group
+from synth.train.samplers import BatchSampler
+
+LANGS = ("ar", "de", "en", "zh")
+
+
+def _groups(n: int, langs=LANGS, start: int = 0) -> list[Group]:
+    """n questions, each translated into `langs`; positive keys unique per (question, lang)."""
+    groups = []
+    for i in range(start, start + n):
+        by_lang = {
+            lang: Example(f"q{i}-{lang}", f"p{i}-{lang}", i * 100 + k, (f"n{i}-{lang}-a", f"n{i}-{lang}-b"))
+            for k, lang in enumerate(langs)
+        }
+        groups.append(Group(f"q{i}", by_lang))
+    return groups
+
+
+def _first_batches(sampler: BatchSampler, epochs: int = 1):
+    return [b for epoch in range(epochs) for b in sampler.batches(epoch)]
+
+
+@pytest.mark.parametrize("strategy", ["mono", "cross", "hybrid"])
+def test_every_batch_has_the_requested_size(strategy):
+    sampler = BatchSampler([_groups(200)], batch_size=16, strategy=strategy, seed=1)
+    assert all(len(batch) == 16 for _, batch in _first_batches(sampler, 3))
+
+
+@pytest.mark.parametrize("strategy", ["mono", "cross", "hybrid"])
+def test_no_batch_repeats_a_positive(strategy):
+    sampler = BatchSampler([_groups(60)], batch_size=32, strategy=strategy, seed=2)
+    for _, batch in _first_batches(sampler, 5):
+        keys = [t.positive_key for t in batch]
+        assert len(keys) == len(set(keys)), "duplicate positive in one batch"
+
+
+def test_a_mono_batch_is_in_one_language():
+    sampler = BatchSampler([_groups(100)], batch_size=16, strategy="mono", seed=3)
+    for kind, batch in _first_batches(sampler, 3):
+        assert kind == "mono"
+        assert len({t.query_lang for t in batch} | {t.passage_lang for t in batch}) == 1
+
+
+def test_a_cross_batch_never_pairs_a_query_with_its_own_language():
+    sampler = BatchSampler([_groups(100)], batch_size=16, strategy="cross", seed=4)
+    for kind, batch in _first_batches(sampler, 3):
+        assert kind == "cross"
+        assert all(t.query_lang != t.passage_lang for t in batch)
+        assert all(t.query.endswith(t.query_lang) and t.positive.endswith(t.passage_lang)
+                   for t in batch), "texts come from the languages the triplet names"
+
+
+@pytest.mark.parametrize("alpha", [0.25, 0.5, 0.75])
+def test_hybrid_mono_share_matches_alpha_over_2000_batches(alpha):
+    sampler = BatchSampler([_groups(64)], batch_size=4, strategy="hybrid", alpha=alpha, seed=5)
+    kinds = [kind for epoch in range(200) for kind, _ in sampler.batches(epoch)][:2000]
+    assert len(kinds) == 2000
+    assert abs(np.mean([k == "mono" for k in kinds]) - alpha) <= 0.03
+
+
+def test_mono_languages_are_drawn_uniformly():
+    sampler = BatchSampler([_groups(64)], batch_size=4, strategy="mono", seed=6)
+    langs = [batch[0].query_lang for epoch in range(150) for _, batch in sampler.batches(epoch)]
+    shares = [langs.count(lang) / len(langs) for lang in LANGS]
+    assert max(shares) - min(shares) < 0.05, shares
+
+
+def test_same_seed_and_epoch_give_identical_batches_and_another_epoch_differs():
+    make = lambda: BatchSampler([_groups(100)], batch_size=8, strategy="hybrid", seed=7)  # noqa: E731
+    assert list(make().batches(3)) == list(make().batches(3))
+    assert list(make().batches(3)) != list(make().batches(4))
+
+
+def test_another_seed_gives_other_batches():
+    a = BatchSampler([_groups(100)], batch_size=8, seed=1)
+    b = BatchSampler([_groups(100)], batch_size=8, seed=2)
+    assert list(a.batches(0)) != list(b.batches(0))
+
+
+def test_source_sets_are_drawn_in_proportion_to_their_size():
+    big, small = _groups(300), _groups(100, start=1000)
+    sampler = BatchSampler([big, small], batch_size=4, strategy="mono", seed=8)
+    sources = [batch[0].query.startswith("q1") and int(batch[0].query[1:].split("-")[0]) >= 1000
+               for epoch in range(20) for _, batch in sampler.batches(epoch)]
+    assert abs(np.mean(sources) - 0.25) < 0.04
+
+
+def test_questions_missing_a_language_are_only_used_where_they_exist():
+    groups = _groups(50) + _groups(50, langs=("en",), start=500)
+    sampler = BatchSampler([groups], batch_size=8, strategy="cross", seed=9)
+    for _, batch in _first_batches(sampler, 5):
+        assert all(not t.query.startswith("q5") or int(t.query[1:].split("-")[0]) < 500
+                   for t in batch), "an English-only question cannot make a cross pair"
+
+
+def test_invalid_strategy_or_alpha_is_rejected():
+    with pytest.raises(ValueError):
+        BatchSampler([_groups(10)], batch_size=4, strategy="random")
+    with pytest.raises(ValueError):
+        BatchSampler([_groups(10)], batch_size=4, alpha=1.5)
