@@ -97,7 +97,8 @@ def load_lareqa(directory: Path) -> LareqaSet:
                 first = len(sentences)
                 starts = [start for start, _ in paragraph["sentence_breaks"]]
                 for text in paragraph["sentences"]:
-                    sentences.append(Sentence(len(sentences), lang, a, p, text))
+                    # some files open paragraphs with a byte-order mark; it is not text
+                    sentences.append(Sentence(len(sentences), lang, a, p, text.replace("\ufeff", "")))
                 for qa in paragraph["qas"]:
                     answer_start = qa["answers"][0]["answer_start"]
                     # the sentence whose break starts at or before the answer
