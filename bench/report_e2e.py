@@ -29,9 +29,12 @@ def run_once(question: str, home: str) -> dict:
     env = {**os.environ, "SYNTH_HOME": home}
     env.pop("SYNTH_RETRIEVE__MODEL_DIR", None)  # cold means cold: the model cache is in home
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "synth", "-q", "report", "--question",
-                             question, "-f", "json"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "synth", "-q", "report", "--question", question, "-f", "json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -62,11 +65,18 @@ def main() -> None:
             "warm_peak_rss_mb_max": max(r["peak_rss_mb"] for r in warm),
         }
         results.append(summary)
-        print(f"{question[:60]:60s} cold {summary['cold_wall_s_median']:6.1f} s "
-              f"{summary['cold_peak_rss_mb_max']:6.0f} MB | warm {summary['warm_wall_s_median']:5.1f} s "
-              f"{summary['warm_peak_rss_mb_max']:6.0f} MB", file=sys.stderr)
-    data = manifest("report_e2e", [sys.executable, "-m", "bench.report_e2e", *sys.argv[1:]],
-                    repeats=args.repeats, results=results)
+        print(
+            f"{question[:60]:60s} cold {summary['cold_wall_s_median']:6.1f} s "
+            f"{summary['cold_peak_rss_mb_max']:6.0f} MB | warm {summary['warm_wall_s_median']:5.1f} s "
+            f"{summary['warm_peak_rss_mb_max']:6.0f} MB",
+            file=sys.stderr,
+        )
+    data = manifest(
+        "report_e2e",
+        [sys.executable, "-m", "bench.report_e2e", *sys.argv[1:]],
+        repeats=args.repeats,
+        results=results,
+    )
     print(write_result("report_e2e", data))
 
 

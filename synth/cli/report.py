@@ -15,12 +15,17 @@ from synth.render.render import Format
 def report(
     ctx: typer.Context,
     question: Annotated[str, typer.Option("--question", "-Q", help="The research question.")],
-    arxiv: Annotated[list[str] | None, typer.Option("--arxiv",
-                     help="Use these arXiv papers (fetched if needed) instead of the corpus.")] = None,
+    arxiv: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--arxiv", help="Use these arXiv papers (fetched if needed) instead of the corpus."
+        ),
+    ] = None,
     pdf: Annotated[list[Path] | None, typer.Option("--pdf", help="Use these local PDFs.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.MD,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                      help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
     max_papers: Annotated[int | None, typer.Option(help="Most papers to select.")] = None,
     max_claims: Annotated[int | None, typer.Option(help="Most claims to check.")] = None,
 ) -> None:
@@ -36,8 +41,7 @@ def report(
     from synth.render.render import render
 
     g = ctx.obj
-    settings = g.settings(**{"retrieve.max_papers": max_papers,
-                             "extract.max_claims": max_claims})
+    settings = g.settings(**{"retrieve.max_papers": max_papers, "extract.max_claims": max_claims})
     progress = g.progress()
     library = pipeline.open_library(settings)
     sources = []
@@ -49,8 +53,9 @@ def report(
             sources.append(outcome.paper.id)
     for path in pdf or []:
         sources.append(pipeline.add_pdf(library, path, settings.parse).id)
-    result = pipeline.build_report(question, settings, sources=sources or None,
-                                   progress=progress, library=library)
+    result = pipeline.build_report(
+        question, settings, sources=sources or None, progress=progress, library=library
+    )
     text = render(result, fmt)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -61,5 +66,7 @@ def report(
     else:
         typer.echo(text, nl=False)
     if not result.verdicts:
-        raise SynthError("no claims could be extracted from the selected papers",
-                         hint="try another question, more papers (--max-papers), or --arxiv ids")
+        raise SynthError(
+            "no claims could be extracted from the selected papers",
+            hint="try another question, more papers (--max-papers), or --arxiv ids",
+        )

@@ -16,7 +16,10 @@ from synth.core.errors import ConfigError
 def train(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="Run directory (config, metrics, checkpoint, model).")],
-    data: Annotated[list[Path] | None, typer.Option(help="LAReQA-format training directory; repeat for several.")] = None,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="LAReQA-format training directory; repeat for several."),
+    ] = None,
     config: Annotated[Path | None, typer.Option(help="A TOML file of TrainConfig fields.")] = None,
     strategy: Annotated[str | None, typer.Option(help="mono, cross or hybrid.")] = None,
     alpha: Annotated[float | None, typer.Option(help="Share of mono batches in hybrid.")] = None,
@@ -42,14 +45,23 @@ def train(
     saved = out / "config.json"
     if saved.is_file() and not config:
         values = TrainConfig.model_validate_json(saved.read_text()).model_dump()
-    flags = {"data": data, "strategy": strategy, "alpha": alpha, "steps": steps,
-             "batch_size": batch_size, "lr": lr, "seed": seed}
+    flags = {
+        "data": data,
+        "strategy": strategy,
+        "alpha": alpha,
+        "steps": steps,
+        "batch_size": batch_size,
+        "lr": lr,
+        "seed": seed,
+    }
     values.update({k: v for k, v in flags.items() if v is not None})
     try:
         resolved = TrainConfig.model_validate(values)
     except ValidationError as exc:
-        raise ConfigError(f"invalid training config: {exc.errors()[0]['loc']}: "
-                          f"{exc.errors()[0]['msg']}", hint="see `synth train --help`") from exc
+        raise ConfigError(
+            f"invalid training config: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
+            hint="see `synth train --help`",
+        ) from exc
     models = settings.retrieve.model_dir or Layout(settings.home).models
     base = load_base_embedder(models, settings.retrieve, g.progress())
     best = Trainer(resolved, out, base.model_dir, g.progress()).run()

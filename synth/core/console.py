@@ -16,11 +16,11 @@ _NOISY = ("urllib3", "sentence_transformers", "transformers", "faiss", "httpx", 
 
 
 class Progress(Protocol):
-    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-        ...
+    def track(
+        self, items: Iterable[T], description: str, total: int | None = None
+    ) -> Iterator[T]: ...
 
-    def status(self, message: str) -> None:
-        ...
+    def status(self, message: str) -> None: ...
 
 
 class NullProgress:
@@ -42,8 +42,9 @@ class RichProgress:
     def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
         from rich.progress import track
 
-        yield from track(items, description=description, total=total, console=self.console,
-                         transient=True)
+        yield from track(
+            items, description=description, total=total, console=self.console, transient=True
+        )
 
     def status(self, message: str) -> None:
         self.console.print(f"[dim]{message}[/dim]")

@@ -17,9 +17,18 @@ PassageId = NewType("PassageId", str)
 # New-style (0704.0001 onwards) and old-style (archive[.subject]/YYMMNNN) arXiv identifiers.
 _NEW = re.compile(r"(?P<num>[0-9]{4}\.[0-9]{4,5})(?P<version>v[0-9]+)?")
 _OLD = re.compile(r"(?P<num>[a-z][a-z\-]*(?:\.[A-Z]{2})?/[0-9]{7})(?P<version>v[0-9]+)?")
-_PREFIXES = ("https://www.arxiv.org/abs/", "http://www.arxiv.org/abs/",
-             "https://www.arxiv.org/pdf/", "http://www.arxiv.org/pdf/", "https://arxiv.org/abs/", "http://arxiv.org/abs/", "https://arxiv.org/pdf/",
-             "http://arxiv.org/pdf/", "arxiv.org/abs/", "arxiv:")
+_PREFIXES = (
+    "https://www.arxiv.org/abs/",
+    "http://www.arxiv.org/abs/",
+    "https://www.arxiv.org/pdf/",
+    "http://www.arxiv.org/pdf/",
+    "https://arxiv.org/abs/",
+    "http://arxiv.org/abs/",
+    "https://arxiv.org/pdf/",
+    "http://arxiv.org/pdf/",
+    "arxiv.org/abs/",
+    "arxiv:",
+)
 
 
 def arxiv_id(text: str) -> str:
@@ -33,7 +42,7 @@ def arxiv_id(text: str) -> str:
     lowered = candidate.lower()
     for prefix in _PREFIXES:
         if lowered.startswith(prefix):
-            candidate = candidate[len(prefix):]
+            candidate = candidate[len(prefix) :]
             break
     candidate = candidate.removesuffix(".pdf").strip("<>/ ")
     for pattern in (_NEW, _OLD):

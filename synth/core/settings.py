@@ -24,12 +24,16 @@ class FetchSettings(BaseModel):
     offline: bool = Field(False, description="Never touch the network; use only the library.")
     timeout_s: float = Field(30.0, description="Timeout of one HTTP request, in seconds.")
     retries: int = Field(3, ge=0, description="Retries of a failed HTTP request.")
-    delay_s: float = Field(3.0, ge=0, description="Pause between arXiv API calls (their terms ask 3 s).")
+    delay_s: float = Field(
+        3.0, ge=0, description="Pause between arXiv API calls (their terms ask 3 s)."
+    )
 
 
 class ParseSettings(BaseModel):
     max_chars: int = Field(700, ge=100, description="Largest passage, in characters.")
-    min_chars: int = Field(40, ge=1, description="Passages shorter than this merge with a neighbour.")
+    min_chars: int = Field(
+        40, ge=1, description="Passages shorter than this merge with a neighbour."
+    )
 
 
 class RetrieveSettings(BaseModel):
@@ -66,7 +70,9 @@ class RenderSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SYNTH_", env_nested_delimiter="__", extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="SYNTH_", env_nested_delimiter="__", extra="forbid"
+    )
 
     home: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("synth")),

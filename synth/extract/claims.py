@@ -22,19 +22,27 @@ _CUES: dict[ClaimKind, re.Pattern[str]] = {
     ClaimKind.RESULT: re.compile(
         r"\b(outperform\w*|achiev\w*|improv\w*|reduc\w*|increas\w*|decreas\w*|show(s|n|ed)? that"
         r"|demonstrat\w*|significant\w*|better|superior|state[- ]of[- ]the[- ]art|surpass\w*"
-        r"|comparable|consistently|substantially|gains?|accura\w*|effective\w*)\b", re.I),
+        r"|comparable|consistently|substantially|gains?|accura\w*|effective\w*)\b",
+        re.I,
+    ),
     ClaimKind.METHOD: re.compile(
         r"\b(we (propose|introduce|present|develop|design)|this (paper|work|study) (proposes|"
         r"introduces|presents)|(proposed|novel) (method|approach|model|framework|strategy)"
-        r"|fine-tun\w*|trained|train\w* (on|with)|objective|loss)\b", re.I),
+        r"|fine-tun\w*|trained|train\w* (on|with)|objective|loss)\b",
+        re.I,
+    ),
     ClaimKind.SETTING: re.compile(
         r"\b(experiments? (on|with)|evaluat\w* (on|in)|conducted on|datasets?|benchmarks?"
-        r"|languages|corpus|corpora)\b", re.I),
+        r"|languages|corpus|corpora)\b",
+        re.I,
+    ),
 }
 _LEADING = re.compile(
     r"^(however|moreover|furthermore|in addition|additionally|finally|therefore|thus|hence"
     r"|consequently|specifically|in particular|in summary|overall|to this end|as a result"
-    r"|in this (paper|work)|here)\s*,\s*", re.I)
+    r"|in this (paper|work)|here)\s*,\s*",
+    re.I,
+)
 _CITATION = re.compile(r"\s*\[(?:\d+(?:[,–-]\s*\d+)*|\?)\]")
 _WORD = re.compile(r"\w+")
 
@@ -80,9 +88,16 @@ def candidates(pages: Iterable[Page]) -> list[Candidate]:
             if score == 0:
                 continue
             kind = max(hits, key=lambda k: (hits[k], k == ClaimKind.RESULT))
-            claim = Claim(id=claim_id(text), text=text, paper_id=page.paper_id,
-                          page_index=page.index, start=start, end=end, kind=kind,
-                          section=section or None)
+            claim = Claim(
+                id=claim_id(text),
+                text=text,
+                paper_id=page.paper_id,
+                page_index=page.index,
+                start=start,
+                end=end,
+                kind=kind,
+                section=section or None,
+            )
             out.append(Candidate(claim, float(score)))
     return out
 

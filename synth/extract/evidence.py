@@ -26,7 +26,9 @@ def _overlaps_claim(claim: Claim, paper_id: str, page_index: int, start: int, en
     )
 
 
-def candidate_sentences(claim: Claim, hits: Iterable[Hit], is_paragraph: dict[str, bool]) -> list[Evidence]:
+def candidate_sentences(
+    claim: Claim, hits: Iterable[Hit], is_paragraph: dict[str, bool]
+) -> list[Evidence]:
     """Evidence candidates (score 0 until a verifier scores them), in hit order, unique."""
     seen: set[tuple[str, int, int]] = set()
     out: list[Evidence] = []
@@ -40,7 +42,16 @@ def candidate_sentences(claim: Claim, hits: Iterable[Hit], is_paragraph: dict[st
             if _overlaps_claim(claim, passage.paper_id, passage.page_index, start, end):
                 continue
             seen.add(key)
-            out.append(Evidence(passage.paper_id, passage.page_index, start, end,
-                                passage.text[s:e], 0.0, passage.section,
-                                is_paragraph.get(passage.paper_id, False)))
+            out.append(
+                Evidence(
+                    passage.paper_id,
+                    passage.page_index,
+                    start,
+                    end,
+                    passage.text[s:e],
+                    0.0,
+                    passage.section,
+                    is_paragraph.get(passage.paper_id, False),
+                )
+            )
     return out

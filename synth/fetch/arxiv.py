@@ -75,8 +75,9 @@ class ArxivClient:
         if dest.is_file():
             log.info("PDF of %s already cached", pid)
             return dest
-        return download(self.session, pdf_url, dest, timeout_s=self.settings.timeout_s,
-                        expect_prefix=b"%PDF")
+        return download(
+            self.session, pdf_url, dest, timeout_s=self.settings.timeout_s, expect_prefix=b"%PDF"
+        )
 
 
 def _to_paper(result: arxiv.Result) -> Paper:

@@ -43,8 +43,9 @@ def make_session(settings: FetchSettings) -> requests.Session:
     return session
 
 
-def download(session: requests.Session, url: str, dest: Path, *, timeout_s: float,
-             expect_prefix: bytes = b"") -> Path:
+def download(
+    session: requests.Session, url: str, dest: Path, *, timeout_s: float, expect_prefix: bytes = b""
+) -> Path:
     """Download `url` to `dest` atomically (a `.part` file renamed into place).
 
     Raises:

@@ -76,8 +76,9 @@ def unarxive_doc(record: dict[str, Any]) -> ParsedDoc:
     paper = Paper(
         id=pid,
         title=_clean(meta["title"]),
-        authors=tuple(a.strip() for a in meta.get("authors", "").replace(" and ", ",").split(",")
-                      if a.strip()),
+        authors=tuple(
+            a.strip() for a in meta.get("authors", "").replace(" and ", ",").split(",") if a.strip()
+        ),
         year=year,
         abstract=abstract,
         source=SourceKind.CORPUS,

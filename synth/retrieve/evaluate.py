@@ -44,16 +44,19 @@ def _ranks_from_run(relevant: Mapping[str, int], scored: Mapping[str, float]) ->
     return np.array(out, dtype=float)
 
 
-def mean_average_precision(qrels: Mapping[str, Mapping[str, int]],
-                           results: Mapping[str, Mapping[str, float]]) -> float:
+def mean_average_precision(
+    qrels: Mapping[str, Mapping[str, int]], results: Mapping[str, Mapping[str, float]]
+) -> float:
     """mAP over the queries in qrels (a query missing from results scores 0)."""
-    values = [average_precision(_ranks_from_run(rel, results.get(qid, {})))
-              for qid, rel in qrels.items()]
+    values = [
+        average_precision(_ranks_from_run(rel, results.get(qid, {}))) for qid, rel in qrels.items()
+    ]
     return float(np.mean(values)) if values else 0.0
 
 
-def mean_recall_at_k(qrels: Mapping[str, Mapping[str, int]],
-                     results: Mapping[str, Mapping[str, float]], k: int) -> float:
+def mean_recall_at_k(
+    qrels: Mapping[str, Mapping[str, int]], results: Mapping[str, Mapping[str, float]], k: int
+) -> float:
     values = []
     for qid, rel in qrels.items():
         ranks = _ranks_from_run(rel, results.get(qid, {}))

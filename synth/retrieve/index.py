@@ -34,7 +34,7 @@ class PassageIndex:
         want = min(len(self.passages), k + len(exclude))
         scores, rows = self._index.search(query.reshape(1, -1).astype(np.float32), want)
         hits: list[Hit] = []
-        for score, row in zip(scores[0], rows[0]):
+        for score, row in zip(scores[0], rows[0], strict=False):
             if row < 0 or self.passages[row].id in exclude:
                 continue
             hits.append(Hit(self.passages[row], float(score), len(hits) + 1))

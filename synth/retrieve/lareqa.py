@@ -65,8 +65,11 @@ class LareqaSet:
             return XQUAD_R_SPLIT[split]
         n_train = int(self.n_articles * 0.75)
         n_dev = max(1, int(self.n_articles * 0.083))
-        bounds = {"train": (0, n_train), "dev": (n_train, n_train + n_dev),
-                  "test": (n_train + n_dev, self.n_articles)}
+        bounds = {
+            "train": (0, n_train),
+            "dev": (n_train, n_train + n_dev),
+            "test": (n_train + n_dev, self.n_articles),
+        }
         return range(*bounds[split])
 
     def questions_in(self, split: str) -> list[Question]:
@@ -82,8 +85,10 @@ def load_lareqa(directory: Path) -> LareqaSet:
     """
     files = sorted(p for p in Path(directory).glob("*.json") if len(p.stem) <= 5)
     if not files:
-        raise NotFoundError(f"{directory} holds no LAReQA language files (<lang>.json)",
-                            hint="point --data at a directory like ../shared/data/xquad-r")
+        raise NotFoundError(
+            f"{directory} holds no LAReQA language files (<lang>.json)",
+            hint="point --data at a directory like ../shared/data/xquad-r",
+        )
     sentences: list[Sentence] = []
     by_qid: dict[str, list[tuple[str, int, int, str]]] = defaultdict(list)
     answer_rows: dict[tuple[str, str], int] = {}  # (qid, lang) -> sentence index
@@ -98,7 +103,9 @@ def load_lareqa(directory: Path) -> LareqaSet:
                 starts = [start for start, _ in paragraph["sentence_breaks"]]
                 for text in paragraph["sentences"]:
                     # some files open paragraphs with a byte-order mark; it is not text
-                    sentences.append(Sentence(len(sentences), lang, a, p, text.replace("\ufeff", "")))
+                    sentences.append(
+                        Sentence(len(sentences), lang, a, p, text.replace("\ufeff", ""))
+                    )
                 for qa in paragraph["qas"]:
                     answer_start = qa["answers"][0]["answer_start"]
                     # the sentence whose break starts at or before the answer
@@ -114,8 +121,12 @@ def load_lareqa(directory: Path) -> LareqaSet:
     return LareqaSet(languages, n_articles, tuple(sentences), tuple(questions))
 
 
-def evaluate_lareqa(data: LareqaSet, questions: list[Question], query_vectors: np.ndarray,
-                    sentence_vectors: np.ndarray) -> dict:
+def evaluate_lareqa(
+    data: LareqaSet,
+    questions: list[Question],
+    query_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+) -> dict:
     """Mo / Cr / Mul scores for `questions` against the whole sentence pool.
 
     Returns a dict with `summary` (mo_map, cr_map, mul_map, mo_r1, cr_r1, mul_r10, bias,

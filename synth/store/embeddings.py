@@ -40,7 +40,10 @@ class EmbeddingCache:
         with self.conn:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
-                [(self.model_id, k, np.asarray(v, np.float32).tobytes()) for k, v in vectors.items()],
+                [
+                    (self.model_id, k, np.asarray(v, np.float32).tobytes())
+                    for k, v in vectors.items()
+                ],
             )
 
     def count(self) -> int:

@@ -26,8 +26,15 @@ class Library:
         ).fetchone()
         return bool(row) and tuple(row) == (content_hash, chunk_fingerprint)
 
-    def store(self, doc: ParsedDoc, passages: Iterable[Passage], *, content_hash: str,
-              chunk_fingerprint: str, pdf_path: str | None = None) -> None:
+    def store(
+        self,
+        doc: ParsedDoc,
+        passages: Iterable[Passage],
+        *,
+        content_hash: str,
+        chunk_fingerprint: str,
+        pdf_path: str | None = None,
+    ) -> None:
         """Insert or replace a paper with its pages and passages, in one transaction."""
         p = doc.paper
         with self.conn:
@@ -36,19 +43,42 @@ class Library:
                 "INSERT INTO papers (id, title, authors, year, abstract, source, license, url,"
                 " has_full_text, pdf_path, content_hash, chunk_fingerprint, failed_pages)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (p.id, p.title, json.dumps(list(p.authors)), p.year, p.abstract, p.source.value,
-                 p.license, p.url, int(p.has_full_text), pdf_path, content_hash,
-                 chunk_fingerprint, json.dumps(list(doc.failed_pages))),
+                (
+                    p.id,
+                    p.title,
+                    json.dumps(list(p.authors)),
+                    p.year,
+                    p.abstract,
+                    p.source.value,
+                    p.license,
+                    p.url,
+                    int(p.has_full_text),
+                    pdf_path,
+                    content_hash,
+                    chunk_fingerprint,
+                    json.dumps(list(doc.failed_pages)),
+                ),
             )
             self.conn.executemany(
                 "INSERT INTO pages VALUES (?,?,?,?,?,?)",
-                [(g.paper_id, g.index, g.text, g.section, int(g.is_paragraph),
-                  json.dumps([list(h) for h in g.headings])) for g in doc.pages],
+                [
+                    (
+                        g.paper_id,
+                        g.index,
+                        g.text,
+                        g.section,
+                        int(g.is_paragraph),
+                        json.dumps([list(h) for h in g.headings]),
+                    )
+                    for g in doc.pages
+                ],
             )
             self.conn.executemany(
                 "INSERT INTO passages VALUES (?,?,?,?,?,?,?)",
-                [(s.id, s.paper_id, s.page_index, s.start, s.end, s.text, s.section)
-                 for s in passages],
+                [
+                    (s.id, s.paper_id, s.page_index, s.start, s.end, s.text, s.section)
+                    for s in passages
+                ],
             )
 
     def has(self, pid: PaperId) -> bool:
@@ -57,8 +87,10 @@ class Library:
     def paper(self, pid: PaperId) -> Paper:
         row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
         if row is None:
-            raise NotFoundError(f"{pid} is not in the library",
-                                hint="add it with `synth fetch ID` or `synth add FILE.pdf`")
+            raise NotFoundError(
+                f"{pid} is not in the library",
+                hint="add it with `synth fetch ID` or `synth add FILE.pdf`",
+            )
         return _paper(row)
 
     def papers(self, *, source: SourceKind | None = None) -> list[Paper]:
@@ -97,8 +129,15 @@ class Library:
                 "SELECT * FROM passages WHERE paper_id = ? ORDER BY page_index, start", (pid,)
             )
             out.extend(
-                Passage(r["id"], r["paper_id"], r["page_index"], r["start"], r["end"], r["text"],
-                        r["section"])
+                Passage(
+                    r["id"],
+                    r["paper_id"],
+                    r["page_index"],
+                    r["start"],
+                    r["end"],
+                    r["text"],
+                    r["section"],
+                )
                 for r in rows
             )
         return out

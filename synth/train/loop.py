@@ -53,16 +53,26 @@ class TrainConfig(BaseModel):
 
 def _git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).resolve().parent, check=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+            check=True,
+        )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, out_dir: Path, base_dir: Path,
-                 progress: Progress = NullProgress()) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        out_dir: Path,
+        base_dir: Path,
+        progress: Progress = NullProgress(),
+    ) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
@@ -71,30 +81,43 @@ class Trainer:
 
         quiet_transformers()
 
-        self.config, self.out_dir, self.base_dir, self.progress = config, out_dir, base_dir, progress
+        self.config, self.out_dir, self.base_dir, self.progress = (
+            config,
+            out_dir,
+            base_dir,
+            progress,
+        )
         if config.threads:
             torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)
         datasets = [load_lareqa(path) for path in config.data]
         train_groups = [groups_from_lareqa(d, "train") for d in datasets]
         dev_groups = [groups_from_lareqa(d, "dev") for d in datasets]
-        self.sampler = BatchSampler(train_groups, config.batch_size, config.strategy,
-                                    config.alpha, config.seed)
+        self.sampler = BatchSampler(
+            train_groups, config.batch_size, config.strategy, config.alpha, config.seed
+        )
         dev_sampler = BatchSampler(dev_groups, config.batch_size, "hybrid", 0.5, config.seed + 1)
         self.dev_batches = [b for _, b in dev_sampler.batches(0)][: config.dev_batches]
-        self.model = SentenceTransformer(str(base_dir), device="cpu", local_files_only=True,
-                                         model_kwargs={"dtype": torch.float32})
+        self.model = SentenceTransformer(
+            str(base_dir),
+            device="cpu",
+            local_files_only=True,
+            model_kwargs={"dtype": torch.float32},
+        )
         self.model.max_seq_length = config.max_seq_length
         bert = self.model[0].auto_model
         bert.embeddings.word_embeddings.weight.requires_grad_(False)
         self.trainable = {n: p for n, p in bert.named_parameters() if p.requires_grad}
-        self.optimizer = torch.optim.AdamW(self.trainable.values(), lr=config.lr,
-                                           weight_decay=config.weight_decay)
+        self.optimizer = torch.optim.AdamW(
+            self.trainable.values(), lr=config.lr, weight_decay=config.weight_decay
+        )
         warmup, total = max(1, config.warmup_steps), config.steps
         # linear warm-up, then linear decay to zero at the last step
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer,
-            lambda s: (s + 1) / warmup if s < warmup else max(0.0, (total - s) / max(1, total - warmup)),
+            lambda s: (
+                (s + 1) / warmup if s < warmup else max(0.0, (total - s) / max(1, total - warmup))
+            ),
         )
         self.loss = InfoNCELoss(config.temperature)
         self.step = 0
@@ -121,8 +144,9 @@ class Trainer:
 
     def batch_loss(self, batch: list[Triplet]):
         queries = self._embed(["query: " + t.query for t in batch])
-        passages = self._embed(["passage: " + t.positive for t in batch]
-                               + ["passage: " + t.negative for t in batch])
+        passages = self._embed(
+            ["passage: " + t.positive for t in batch] + ["passage: " + t.negative for t in batch]
+        )
         n = len(batch)
         return self.loss(queries, passages[:n], passages[n:])
 
@@ -176,10 +200,17 @@ class Trainer:
 
         tuned = {n: p.detach().numpy() for n, p in self.trainable.items()}
         path = self.out_dir / tag / DELTA_FILE
-        save_delta(self.base_state, tuned, path, {
-            "config": self.config.model_dump_json(), "step": str(self.step),
-            "dev_loss": str(self.best_dev), "git_commit": _git_commit(),
-        })
+        save_delta(
+            self.base_state,
+            tuned,
+            path,
+            {
+                "config": self.config.model_dump_json(),
+                "step": str(self.step),
+                "dev_loss": str(self.best_dev),
+                "git_commit": _git_commit(),
+            },
+        )
         return path
 
     def _schedule(self):
@@ -195,10 +226,14 @@ class Trainer:
         resumed = self.load_checkpoint()
         if not resumed:
             (self.out_dir / "config.json").write_text(self.config.model_dump_json(indent=2))
-            manifest = {"git_commit": _git_commit(), "seed": self.config.seed,
-                        "torch": torch.__version__, "base_model": str(self.base_dir),
-                        "trainable_parameters": sum(p.numel() for p in self.trainable.values()),
-                        "steps_per_epoch": self.sampler.steps_per_epoch}
+            manifest = {
+                "git_commit": _git_commit(),
+                "seed": self.config.seed,
+                "torch": torch.__version__,
+                "base_model": str(self.base_dir),
+                "trainable_parameters": sum(p.numel() for p in self.trainable.values()),
+                "steps_per_epoch": self.sampler.steps_per_epoch,
+            }
             (self.out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
         log.info("training from step %d to %d", self.step, self.config.steps)
         metrics = (self.out_dir / "metrics.jsonl").open("a", encoding="utf-8")
@@ -215,9 +250,13 @@ class Trainer:
             self.optimizer.step()
             self.scheduler.step()
             self.step = step + 1
-            record = {"step": self.step, "kind": kind, "loss": float(loss.detach()),
-                      "lr": self.scheduler.get_last_lr()[0],
-                      "seconds": time.perf_counter() - start}
+            record = {
+                "step": self.step,
+                "kind": kind,
+                "loss": float(loss.detach()),
+                "lr": self.scheduler.get_last_lr()[0],
+                "seconds": time.perf_counter() - start,
+            }
             if self.step % self.config.eval_every == 0 or self.step == self.config.steps:
                 record["dev_loss"] = self.dev_loss()
                 if record["dev_loss"] < self.best_dev:

@@ -18,8 +18,9 @@ class InfoNCELoss:
             raise ValueError("temperature must be positive")
         self.temperature = temperature
 
-    def __call__(self, queries: torch.Tensor, positives: torch.Tensor,
-                 negatives: torch.Tensor | None = None) -> torch.Tensor:
+    def __call__(
+        self, queries: torch.Tensor, positives: torch.Tensor, negatives: torch.Tensor | None = None
+    ) -> torch.Tensor:
         # queries, positives, negatives: (batch, dim), L2-normalised
         candidates = positives if negatives is None else torch.cat([positives, negatives])
         logits = queries @ candidates.T / self.temperature  # (batch, batch or 2*batch)

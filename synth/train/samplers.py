@@ -78,8 +78,16 @@ class BatchSampler:
                 continue
             seen.add(example.positive_key)
             negative = example.negatives[int(rng.integers(len(example.negatives)))]
-            batch.append(Triplet(group.by_lang[query_lang].question, example.positive, negative,
-                                 query_lang, passage_lang, example.positive_key))
+            batch.append(
+                Triplet(
+                    group.by_lang[query_lang].question,
+                    example.positive,
+                    negative,
+                    query_lang,
+                    passage_lang,
+                    example.positive_key,
+                )
+            )
             if len(batch) == self.batch_size:
                 break
         return batch

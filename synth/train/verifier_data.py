@@ -33,22 +33,45 @@ from synth.retrieve.lareqa import LareqaSet
 from synth.verify.guards import names
 
 ANTONYMS = [
-    ("increases", "decreases"), ("increase", "decrease"), ("increased", "decreased"),
-    ("higher", "lower"), ("improves", "worsens"), ("improved", "worsened"),
-    ("outperforms", "underperforms"), ("better", "worse"), ("more", "fewer"),
-    ("larger", "smaller"), ("faster", "slower"), ("best", "worst"), ("reduces", "increases"),
-    ("reduced", "increased"), ("positive", "negative"), ("above", "below"),
-    ("maximum", "minimum"), ("gains", "losses"), ("enhances", "impairs"),
-    ("promotes", "inhibits"), ("activates", "suppresses"), ("upregulates", "downregulates"),
-    ("up-regulates", "down-regulates"), ("superior", "inferior"), ("strong", "weak"),
-    ("high", "low"), ("greater", "less"), ("raises", "lowers"), ("longer", "shorter"),
+    ("increases", "decreases"),
+    ("increase", "decrease"),
+    ("increased", "decreased"),
+    ("higher", "lower"),
+    ("improves", "worsens"),
+    ("improved", "worsened"),
+    ("outperforms", "underperforms"),
+    ("better", "worse"),
+    ("more", "fewer"),
+    ("larger", "smaller"),
+    ("faster", "slower"),
+    ("best", "worst"),
+    ("reduces", "increases"),
+    ("reduced", "increased"),
+    ("positive", "negative"),
+    ("above", "below"),
+    ("maximum", "minimum"),
+    ("gains", "losses"),
+    ("enhances", "impairs"),
+    ("promotes", "inhibits"),
+    ("activates", "suppresses"),
+    ("upregulates", "downregulates"),
+    ("up-regulates", "down-regulates"),
+    ("superior", "inferior"),
+    ("strong", "weak"),
+    ("high", "low"),
+    ("greater", "less"),
+    ("raises", "lowers"),
+    ("longer", "shorter"),
 ]
 _FLIP: dict[str, str] = {}
 for _a, _b in ANTONYMS:  # the first pair naming a word decides its antonym
     _FLIP.setdefault(_a, _b)
     _FLIP.setdefault(_b, _a)
-_AUXILIARIES = re.compile(r"\b(is|are|was|were|can|could|does|do|did|has|have|had|will|would|"
-                          r"should|may|might|must)\b(?! not)", re.I)
+_AUXILIARIES = re.compile(
+    r"\b(is|are|was|were|can|could|does|do|did|has|have|had|will|would|"
+    r"should|may|might|must)\b(?! not)",
+    re.I,
+)
 _NOT = re.compile(r"\s+not\b|n't\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
 _RESPECTIVELY = re.compile(r"(\w[\w.%-]*) and (\w[\w.%-]*)(?=[^.]*\brespectively\b)")
@@ -87,7 +110,7 @@ def edit_number(text: str, rng: np.random.Generator) -> str | None:
         new = value + 1
     decimals = len(raw.split(".")[1]) if "." in raw else 0
     replacement = f"{new:.{decimals}f}"
-    return text[: match.start()] + replacement + text[match.end():]
+    return text[: match.start()] + replacement + text[match.end() :]
 
 
 def edit_antonym(text: str, rng: np.random.Generator) -> str | None:
@@ -96,7 +119,7 @@ def edit_antonym(text: str, rng: np.random.Generator) -> str | None:
         return None
     match = words[int(rng.integers(len(words)))]
     flipped = _match_case(_FLIP[match.group().lower()], match.group())
-    return text[: match.start()] + flipped + text[match.end():]
+    return text[: match.start()] + flipped + text[match.end() :]
 
 
 def edit_negation(text: str, rng: np.random.Generator) -> str | None:
@@ -105,7 +128,7 @@ def edit_negation(text: str, rng: np.random.Generator) -> str | None:
     match = _AUXILIARIES.search(text)
     if match is None:
         return None
-    return text[: match.end()] + " not" + text[match.end():]
+    return text[: match.end()] + " not" + text[match.end() :]
 
 
 def edit_swap(text: str, rng: np.random.Generator, others: Sequence[str]) -> str | None:
@@ -123,20 +146,26 @@ def edit_order(text: str, rng: np.random.Generator) -> str | None:
     if match is None or match.group(1) == match.group(2):
         return None
     swapped = f"{match.group(2)} and {match.group(1)}"
-    return text[: match.start()] + swapped + text[match.end():]
+    return text[: match.start()] + swapped + text[match.end() :]
 
 
 RULES = ("number", "antonym", "negation", "swap", "order")
 
 
-def contradict(text: str, rng: np.random.Generator, other_names: Sequence[str] = ()) -> tuple[str, str] | None:
+def contradict(
+    text: str, rng: np.random.Generator, other_names: Sequence[str] = ()
+) -> tuple[str, str] | None:
     """A contradicting edit of `text` by a randomly ordered try of every rule."""
     for rule in rng.permutation(RULES):
         if rule == "swap":
             edited = edit_swap(text, rng, other_names)
         else:
-            edited = {"number": edit_number, "antonym": edit_antonym, "negation": edit_negation,
-                      "order": edit_order}[str(rule)](text, rng)
+            edited = {
+                "number": edit_number,
+                "antonym": edit_antonym,
+                "negation": edit_negation,
+                "order": edit_order,
+            }[str(rule)](text, rng)
         if edited and edited != text:
             return edited, str(rule)
     return None
@@ -153,13 +182,21 @@ def scifact_pairs(directory: Path, split: str) -> list[Pair]:
         for row in csv.DictReader(handle, delimiter="\t"):
             claim = row["sentence2"].strip()
             label = Label.SUPPORTED if row["entailment"] == "entailment" else Label.CONTRADICTED
-            pairs.append(Pair(claim, row["sentence1"].strip(), label, "scifact",
-                              f"scifact:{claims_doc.get(claim, claim[:40])}"))
+            pairs.append(
+                Pair(
+                    claim,
+                    row["sentence1"].strip(),
+                    label,
+                    "scifact",
+                    f"scifact:{claims_doc.get(claim, claim[:40])}",
+                )
+            )
     return pairs
 
 
-def lareqa_pairs(data: LareqaSet, split: str, rng: np.random.Generator,
-                 per_question: int = 1) -> list[Pair]:
+def lareqa_pairs(
+    data: LareqaSet, split: str, rng: np.random.Generator, per_question: int = 1
+) -> list[Pair]:
     """Supported (translation), not-enough-info (sibling) and contradicted (edit) pairs."""
     by_paragraph: dict[tuple[str, int, int], list[int]] = {}
     for s in data.sentences:
@@ -181,16 +218,30 @@ def lareqa_pairs(data: LareqaSet, split: str, rng: np.random.Generator,
             evidence = data.sentences[question.answers[b]]
             group = f"lareqa:{claim.article}"
             pairs.append(Pair(claim.text, evidence.text, Label.SUPPORTED, "lareqa", group, a, b))
-            siblings = [i for i in by_paragraph[(b, evidence.article, evidence.paragraph)]
-                        if i != evidence.index]
+            siblings = [
+                i
+                for i in by_paragraph[(b, evidence.article, evidence.paragraph)]
+                if i != evidence.index
+            ]
             if siblings:
                 other = data.sentences[siblings[int(rng.integers(len(siblings)))]]
-                pairs.append(Pair(claim.text, other.text, Label.NOT_ENOUGH_INFO, "lareqa",
-                                  group, a, b))
+                pairs.append(
+                    Pair(claim.text, other.text, Label.NOT_ENOUGH_INFO, "lareqa", group, a, b)
+                )
             edited = contradict(claim.text, rng, article_names.get(claim.article, []))
             if edited:
-                pairs.append(Pair(edited[0], evidence.text, Label.CONTRADICTED, "edit", group,
-                                  a, b, rule=edited[1]))
+                pairs.append(
+                    Pair(
+                        edited[0],
+                        evidence.text,
+                        Label.CONTRADICTED,
+                        "edit",
+                        group,
+                        a,
+                        b,
+                        rule=edited[1],
+                    )
+                )
     return pairs
 
 
@@ -202,6 +253,16 @@ def edited_pairs(pairs: Iterable[Pair], rng: np.random.Generator) -> list[Pair]:
             continue
         edited = contradict(pair.claim, rng, sorted(names(pair.evidence)))
         if edited:
-            out.append(Pair(edited[0], pair.evidence, Label.CONTRADICTED, "edit", pair.group,
-                            pair.claim_lang, pair.evidence_lang, rule=edited[1]))
+            out.append(
+                Pair(
+                    edited[0],
+                    pair.evidence,
+                    Label.CONTRADICTED,
+                    "edit",
+                    pair.group,
+                    pair.claim_lang,
+                    pair.evidence_lang,
+                    rule=edited[1],
+                )
+            )
     return out

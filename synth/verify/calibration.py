@@ -35,9 +35,15 @@ def reliability_bins(probs: np.ndarray, labels: np.ndarray, n_bins: int = 15) ->
     out = []
     for b in range(n_bins):
         mask = bins == b
-        out.append({"low": b / n_bins, "high": (b + 1) / n_bins, "count": int(mask.sum()),
-                    "mean_prob": float(probs[mask].mean()) if mask.any() else None,
-                    "observed": float(labels[mask].mean()) if mask.any() else None})
+        out.append(
+            {
+                "low": b / n_bins,
+                "high": (b + 1) / n_bins,
+                "count": int(mask.sum()),
+                "mean_prob": float(probs[mask].mean()) if mask.any() else None,
+                "observed": float(labels[mask].mean()) if mask.any() else None,
+            }
+        )
     return out
 
 
@@ -53,7 +59,9 @@ def balanced_accuracy(predicted: np.ndarray, gold: np.ndarray) -> float:
 
 def macro_f1(predicted: np.ndarray, gold: np.ndarray, labels: Sequence | None = None) -> float:
     predicted, gold = np.asarray(predicted), np.asarray(gold)
-    classes = list(labels) if labels is not None else list(np.unique(np.concatenate([gold, predicted])))
+    classes = (
+        list(labels) if labels is not None else list(np.unique(np.concatenate([gold, predicted])))
+    )
     scores = []
     for c in classes:
         tp = np.sum((predicted == c) & (gold == c))
@@ -63,8 +71,13 @@ def macro_f1(predicted: np.ndarray, gold: np.ndarray, labels: Sequence | None = 
     return float(np.mean(scores))
 
 
-def bootstrap_ci(metric: Callable[..., float], *arrays: np.ndarray, n_resamples: int = 1000,
-                 seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
+def bootstrap_ci(
+    metric: Callable[..., float],
+    *arrays: np.ndarray,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
     """(point estimate, low, high): percentile bootstrap over examples, fixed seed."""
     arrays = tuple(np.asarray(a) for a in arrays)
     n = len(arrays[0])
@@ -74,7 +87,11 @@ def bootstrap_ci(metric: Callable[..., float], *arrays: np.ndarray, n_resamples:
         index = rng.integers(0, n, n)
         values.append(metric(*(a[index] for a in arrays)))
     tail = (1 - level) / 2 * 100
-    return float(metric(*arrays)), float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))
+    return (
+        float(metric(*arrays)),
+        float(np.percentile(values, tail)),
+        float(np.percentile(values, 100 - tail)),
+    )
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

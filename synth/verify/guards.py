@@ -24,17 +24,56 @@ _NUMBER = re.compile(
 )
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 _NEGATIONS = {
-    "not", "no", "never", "without", "cannot", "neither", "nor", "none", "fails", "fail",
-    "failed", "unable", "lack", "lacks", "n't",
-    "nicht", "kein", "keine", "keinen", "nie", "ohne",  # de
-    "pas", "jamais", "sans", "aucun", "aucune",  # fr
-    "nunca", "sin", "ningún", "ninguna",  # es (no is shared with en)
-    "не", "нет", "никогда", "без",  # ru
-    "değil", "yok", "hiç",  # tr
-    "không", "chưa",  # vi
-    "δεν", "μην", "χωρίς",  # el
-    "नहीं", "न", "बिना",  # hi
-    "لا", "ليس", "لم", "لن", "بدون",  # ar
+    "not",
+    "no",
+    "never",
+    "without",
+    "cannot",
+    "neither",
+    "nor",
+    "none",
+    "fails",
+    "fail",
+    "failed",
+    "unable",
+    "lack",
+    "lacks",
+    "n't",
+    "nicht",
+    "kein",
+    "keine",
+    "keinen",
+    "nie",
+    "ohne",  # de
+    "pas",
+    "jamais",
+    "sans",
+    "aucun",
+    "aucune",  # fr
+    "nunca",
+    "sin",
+    "ningún",
+    "ninguna",  # es (no is shared with en)
+    "не",
+    "нет",
+    "никогда",
+    "без",  # ru
+    "değil",
+    "yok",
+    "hiç",  # tr
+    "không",
+    "chưa",  # vi
+    "δεν",
+    "μην",
+    "χωρίς",  # el
+    "नहीं",
+    "न",
+    "बिना",  # hi
+    "لا",
+    "ليس",
+    "لم",
+    "لن",
+    "بدون",  # ar
 }
 _CJK_THAI_NEGATIONS = ("不", "没有", "沒有", "未", "无", "無", "ไม่")
 # a token with a second capital or a digit, hyphen-joined parts included: XQuAD-R, mE5, LaBSE
@@ -109,8 +148,9 @@ def names(text: str) -> set[str]:
     for match in _NAME.finditer(_fold(text)):
         token = match.group()
         letters = token.replace("-", "").replace("_", "")
-        if len(letters) >= 2 and (any(c.isdigit() for c in letters)
-                                  or sum(c.isupper() for c in letters[1:]) >= 1):
+        if len(letters) >= 2 and (
+            any(c.isdigit() for c in letters) or sum(c.isupper() for c in letters[1:]) >= 1
+        ):
             out.add(token)
     return out
 
@@ -136,5 +176,7 @@ def negation_mismatch(claim: str, evidence: str) -> str | None:
     claim_neg, evidence_neg = is_negated(claim), is_negated(evidence)
     if claim_neg == evidence_neg:
         return None
-    return f"negation_mismatch: claim {'negated' if claim_neg else 'affirmed'}, source " \
-           f"{'negated' if evidence_neg else 'affirmed'}"
+    return (
+        f"negation_mismatch: claim {'negated' if claim_neg else 'affirmed'}, source "
+        f"{'negated' if evidence_neg else 'affirmed'}"
+    )

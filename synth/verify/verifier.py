@@ -44,8 +44,7 @@ _WORD = re.compile(r"\w+")
 class Verifier(Protocol):
     method: str
 
-    def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict:
-        ...
+    def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict: ...
 
 
 def content_stems(text: str) -> set[str]:
@@ -60,7 +59,9 @@ def coverage(claim: str, sentence: str) -> float:
 
 
 def similarity_score(cosine: float, lexical: float) -> float:
-    return 1.0 / (1.0 + math.exp(-(SLOPE * (cosine - COSINE_MID) + LEXICAL_WEIGHT * (lexical - 0.5))))
+    return 1.0 / (
+        1.0 + math.exp(-(SLOPE * (cosine - COSINE_MID) + LEXICAL_WEIGHT * (lexical - 0.5)))
+    )
 
 
 class SimilarityVerifier:
@@ -72,14 +73,20 @@ class SimilarityVerifier:
 
     def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict:
         if not candidates:
-            return Verdict(claim, Label.NOT_ENOUGH_INFO, 0.0, (), self.method,
-                           reason="no_candidates: the sources have no other passage to check")
+            return Verdict(
+                claim,
+                Label.NOT_ENOUGH_INFO,
+                0.0,
+                (),
+                self.method,
+                reason="no_candidates: the sources have no other passage to check",
+            )
         claim_vector = self.encoder.queries([claim.text])[0]
         vectors = self.encoder.passages([c.quote for c in candidates])
         cosines = vectors @ claim_vector  # (n_candidates,)
         scored = [
             replace(c, score=similarity_score(float(cos), coverage(claim.text, c.quote)))
-            for c, cos in zip(candidates, cosines)
+            for c, cos in zip(candidates, cosines, strict=False)
         ]
         scored.sort(key=lambda e: -e.score)
         best = scored[0].score

@@ -11,8 +11,9 @@ import pytest
 
 def synth(*args: str, home) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SYNTH_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "synth", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "synth", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def _assert_clean_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -37,7 +38,7 @@ def test_fetch_offline_of_an_uncached_id_names_the_id(synth_home):
 
 def test_fetch_with_no_network_names_the_id(synth_home):
     # the test environment has no route to arXiv, like a machine without network
-    result = synth("fetch", "2408.10536",  home=synth_home)
+    result = synth("fetch", "2408.10536", home=synth_home)
     if result.returncode == 0:
         pytest.skip("this machine can reach arXiv")
     _assert_clean_error(result, "2408.10536")

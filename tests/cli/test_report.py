@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +23,14 @@ pytestmark = pytest.mark.slow
 
 def run_synth(*args: str, env_extra: dict[str, str] | None = None, **kwargs):
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "synth", *args], capture_output=True,
-                          text=True, env=env, timeout=600, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "synth", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +43,9 @@ def corpus_reports(tmp_path_factory, model_dir):
         md = home / f"{name}.md"
         result = run_synth("-q", "report", "--question", question, "-o", str(md), env_extra=env)
         assert result.returncode == 0, result.stderr
-        as_json = run_synth("-q", "report", "--question", question, "--format", "json",
-                            env_extra=env)
+        as_json = run_synth(
+            "-q", "report", "--question", question, "--format", "json", env_extra=env
+        )
         assert as_json.returncode == 0, as_json.stderr
         out[name] = (md, json.loads(as_json.stdout))
     return home, out
@@ -49,8 +55,11 @@ def corpus_reports(tmp_path_factory, model_dir):
 def test_corpus_report_passes_the_seed_format_check(corpus_reports, name, report_check):
     _, reports = corpus_reports
     md, data = reports[name]
-    check = subprocess.run([sys.executable, str(report_check), str(md), "--min-claims", "5"],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, str(report_check), str(md), "--min-claims", "5"],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stdout
     assert len(data["verdicts"]) >= 5
 
@@ -68,18 +77,24 @@ def test_every_claim_has_a_verdict_a_confidence_and_locatable_evidence(corpus_re
         assert verdict["evidence"], f"claim without evidence: {verdict['claim']['text']}"
         for ev in verdict["evidence"]:
             page = library.page(PaperId(ev["paper_id"]), ev["page_index"])
-            assert page.text[ev["start"]:ev["end"]] == ev["quote"]
+            assert page.text[ev["start"] : ev["end"]] == ev["quote"]
 
 
 def test_report_counts_agree_with_table_and_references(corpus_reports):
     _, reports = corpus_reports
     md, data = reports["text_video"]
     text = md.read_text(encoding="utf-8")
-    rows = [ln for ln in text.split("## 5 Extracted Claims")[1].split("## References")[0]
-            .splitlines() if ln.startswith("| ") and not ln.startswith("| Claim")]
+    rows = [
+        ln
+        for ln in text.split("## 5 Extracted Claims")[1].split("## References")[0].splitlines()
+        if ln.startswith("| ") and not ln.startswith("| Claim")
+    ]
     assert f"{len(rows)} claims extracted" in text
-    refs = [ln for ln in text.split("## References")[1].split("## Evidence")[0].splitlines()
-            if "arxiv.org/abs/" in ln]
+    refs = [
+        ln
+        for ln in text.split("## References")[1].split("## Evidence")[0].splitlines()
+        if "arxiv.org/abs/" in ln
+    ]
     assert len(refs) == len(data["papers"])
     assert "multi-reviewer" not in text.lower()
 
@@ -108,20 +123,29 @@ def test_a_second_report_reparses_and_reembeds_nothing(settings, monkeypatch):
 def _paper_pdf(make_pdf):
     return make_pdf(
         [
-            ["Sparse Widgets for Retrieval", "Abstract",
-             "We propose sparse widgets, a method that improves retrieval accuracy by 12%.",
-             "Experiments on three benchmark datasets show consistent gains over dense widgets."],
-            ["1 Introduction",
-             "Retrieval with widgets is slow. We introduce sparse widgets to fix this.",
-             "Our approach reduces latency by half while improving accuracy."],
+            [
+                "Sparse Widgets for Retrieval",
+                "Abstract",
+                "We propose sparse widgets, a method that improves retrieval accuracy by 12%.",
+                "Experiments on three benchmark datasets show consistent gains over dense widgets.",
+            ],
+            [
+                "1 Introduction",
+                "Retrieval with widgets is slow. We introduce sparse widgets to fix this.",
+                "Our approach reduces latency by half while improving accuracy.",
+            ],
             "<image-only>",
-            ["4 Results",
-             "Sparse widgets improve retrieval accuracy by 12% over dense widgets.",
-             "Across three benchmark datasets the gains are consistent.",
-             "稀疏组件将检索准确率提高了百分之十二。",
-             "Latency drops by half with sparse widgets & 100% of runs finish; cost_of_run ~ $5."],
-            ["5 Conclusion",
-             "Sparse widgets consistently improve retrieval accuracy over dense widgets."],
+            [
+                "4 Results",
+                "Sparse widgets improve retrieval accuracy by 12% over dense widgets.",
+                "Across three benchmark datasets the gains are consistent.",
+                "稀疏组件将检索准确率提高了百分之十二。",
+                "Latency drops by half with sparse widgets & 100% of runs finish; cost_of_run ~ $5.",
+            ],
+            [
+                "5 Conclusion",
+                "Sparse widgets consistently improve retrieval accuracy over dense widgets.",
+            ],
         ],
         title="Sparse Widgets for Retrieval",
     )
@@ -131,14 +155,20 @@ def test_report_on_a_local_pdf_quotes_its_pages(settings, make_pdf):
     library = pipeline.open_library(settings)
     paper = pipeline.add_pdf(library, _paper_pdf(make_pdf), settings.parse)
     assert library.failed_pages(paper.id) == [2], "the image-only page is skipped and reported"
-    report = pipeline.build_report("Do sparse widgets improve retrieval accuracy?", settings,
-                                   sources=[paper.id], library=library)
+    report = pipeline.build_report(
+        "Do sparse widgets improve retrieval accuracy?",
+        settings,
+        sources=[paper.id],
+        library=library,
+    )
     assert report.verdicts
     for verdict in report.verdicts:
         for ev in verdict.evidence:
-            assert library.page(ev.paper_id, ev.page_index).text[ev.start:ev.end] == ev.quote
+            assert library.page(ev.paper_id, ev.page_index).text[ev.start : ev.end] == ev.quote
             assert (ev.paper_id, ev.page_index, ev.start) != (
-                verdict.claim.paper_id, verdict.claim.page_index, verdict.claim.start
+                verdict.claim.paper_id,
+                verdict.claim.page_index,
+                verdict.claim.start,
             ), "a claim is never its own evidence"
 
 
@@ -150,8 +180,12 @@ def test_latex_report_with_special_characters_and_scripts_compiles(settings, mak
         pytest.skip("lualatex not installed (.ci/run installs it)")
     library = pipeline.open_library(settings)
     paper = pipeline.add_pdf(library, _paper_pdf(make_pdf), settings.parse)
-    report = pipeline.build_report("Do sparse widgets & co. improve 100% of $runs_{x}?",
-                                   settings, sources=[paper.id], library=library)
+    report = pipeline.build_report(
+        "Do sparse widgets & co. improve 100% of $runs_{x}?",
+        settings,
+        sources=[paper.id],
+        library=library,
+    )
     from dataclasses import replace
 
     from synth.core.types import Evidence
@@ -160,12 +194,19 @@ def test_latex_report_with_special_characters_and_scripts_compiles(settings, mak
     tricky = "Claim & % $ # _ { } ~ ^ \\ with 中文, العربية, हिन्दी, ไทย and Ελληνικά"
     first = report.verdicts[0]
     quote = Evidence(first.claim.paper_id, 0, 0, 10, "引用 – عربي — हिन्दी ไทย α≤β", 0.5)
-    verdicts = (replace(first, claim=replace(first.claim, text=tricky), evidence=(quote,)),
-                *report.verdicts[1:])
+    verdicts = (
+        replace(first, claim=replace(first.claim, text=tricky), evidence=(quote,)),
+        *report.verdicts[1:],
+    )
     tex = tmp_path / "report.tex"
     tex.write_text(render(replace(report, verdicts=verdicts), Format.TEX), encoding="utf-8")
-    result = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", tex.name],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [engine, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     import pymupdf
 

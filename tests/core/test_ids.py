@@ -31,8 +31,16 @@ ANY_ID_TEXT = st.one_of(NEW_STYLE, OLD_STYLE, LOCAL_PDF, st.text())
         ("quant-ph/0201082v1", "quant-ph/0201082v1"),
         ("  2408.10536\n", "2408.10536"),
     ],
-    ids=["bare", "versioned", "arxiv-prefix", "abs-url", "pdf-url", "old-style",
-         "old-style-versioned", "surrounding-space"],
+    ids=[
+        "bare",
+        "versioned",
+        "arxiv-prefix",
+        "abs-url",
+        "pdf-url",
+        "old-style",
+        "old-style-versioned",
+        "surrounding-space",
+    ],
 )
 def test_arxiv_id_normalises_ids_and_urls(text: str, expected: str) -> None:
     assert arxiv_id(text) == expected
@@ -51,7 +59,9 @@ def test_arxiv_id_rejects_non_ids_with_a_hint(text: str) -> None:
     assert info.value.hint and "2408.10536" in info.value.hint, "the hint should show a valid form"
 
 
-@pytest.mark.parametrize("text", ["２４０８.１０５３６", "٢٤٠٨.١٠٥٣٦"], ids=["fullwidth", "arabic-indic"])
+@pytest.mark.parametrize(
+    "text", ["２４０８.１０５３６", "٢٤٠٨.١٠٥٣٦"], ids=["fullwidth", "arabic-indic"]
+)
 def test_arxiv_id_rejects_digits_of_other_scripts(text: str) -> None:
     with pytest.raises(InvalidIdError):
         arxiv_id(text)
@@ -72,7 +82,8 @@ def test_paper_id_gives_every_reference_a_scheme(text: str, expected: str) -> No
 
 
 @pytest.mark.parametrize(
-    "text", ["pdf:abc", "pdf:ABCDEF0123", "pdf:../../etc/passwd"],
+    "text",
+    ["pdf:abc", "pdf:ABCDEF0123", "pdf:../../etc/passwd"],
     ids=["too-short", "uppercase-hex", "traversal"],
 )
 def test_paper_id_rejects_malformed_local_pdf_ids(text: str) -> None:

@@ -10,8 +10,10 @@ from synth.fetch.arxiv import ArxivClient
 from synth.fetch.http import make_session
 from synth.pipeline import fetch_papers, open_library
 
-API_1605 = ("https://export.arxiv.org/api/query?search_query=&id_list=1605.08386"
-            "&sortBy=relevance&sortOrder=descending&start=0&max_results=100")
+API_1605 = (
+    "https://export.arxiv.org/api/query?search_query=&id_list=1605.08386"
+    "&sortBy=relevance&sortOrder=descending&start=0&max_results=100"
+)
 PDF_1605 = "https://arxiv.org/pdf/1605.08386v1"
 
 
@@ -55,8 +57,12 @@ def test_malformed_ids_are_rejected_before_any_request(replay):
 def test_fetch_downloads_parses_and_stores_the_pdf(replay, make_pdf, synth_home):
     session, adapter = replay
     adapter.add_recorded("id_1605.08386_s0_m100_199195aa31ad.json")
-    pdf = make_pdf([["Heat-bath random walks", "1 Introduction", "We study walks."],
-                    ["2 Results", "The walks mix fast."]])
+    pdf = make_pdf(
+        [
+            ["Heat-bath random walks", "1 Introduction", "We study walks."],
+            ["2 Results", "The walks mix fast."],
+        ]
+    )
     adapter.add(PDF_1605, pdf.read_bytes(), headers={"content-type": "application/pdf"})
     settings = load_settings(synth_home, {"fetch.delay_s": 0.0, "fetch.retries": 0})
     library = open_library(settings)

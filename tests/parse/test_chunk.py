@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,8 +14,23 @@ PID = PaperId("arxiv:2408.10536")
 
 WORDS = st.lists(st.from_regex(r"\A[a-z]{1,15}\Z"), min_size=1, max_size=300)
 SEPARATORS = st.sampled_from([" ", " ", " ", ". ", "? ", ". The "])
-PIECES = st.sampled_from(["We", "train", "0.5", "e.g.", "Fig. 3", ".", "。", "।", " ", "\n", "\n\n",
-                          "supercalifragilistic", "x" * 120])
+PIECES = st.sampled_from(
+    [
+        "We",
+        "train",
+        "0.5",
+        "e.g.",
+        "Fig. 3",
+        ".",
+        "。",
+        "।",
+        " ",
+        "\n",
+        "\n\n",
+        "supercalifragilistic",
+        "x" * 120,
+    ]
+)
 PAGE_TEXT = st.one_of(
     st.text(max_size=2000),
     st.lists(PIECES, max_size=200).map(" ".join),
@@ -30,7 +44,7 @@ def prose(draw) -> str:
     """Lower-case words joined by spaces and sentence ends: every word boundary is a space."""
     words = draw(WORDS)
     seps = draw(st.lists(SEPARATORS, min_size=len(words), max_size=len(words)))
-    return "".join(w + s for w, s in zip(words, seps)).strip()
+    return "".join(w + s for w, s in zip(words, seps, strict=False)).strip()
 
 
 @given(PAGE_TEXT, SETTINGS)
@@ -38,19 +52,23 @@ def test_every_passage_is_the_exact_slice_of_its_page(text: str, settings: Parse
     page = Page(PID, 3, text)
 
     for p in chunk_page(page, settings):
-        assert page.text[p.start:p.end] == p.text, f"passage {p.id} is not page.text[start:end]"
+        assert page.text[p.start : p.end] == p.text, f"passage {p.id} is not page.text[start:end]"
         assert (p.paper_id, p.page_index) == (PID, 3)
 
 
 @given(PAGE_TEXT, SETTINGS)
-def test_passages_cover_every_non_space_character_exactly_once(text: str, settings: ParseSettings) -> None:
+def test_passages_cover_every_non_space_character_exactly_once(
+    text: str, settings: ParseSettings
+) -> None:
     passages = chunk_page(Page(PID, 0, text), settings)
 
     covered = [0] * len(text)
     for p in passages:
         for i in range(p.start, p.end):
             covered[i] += 1
-    lost = [(i, ch, covered[i]) for i, ch in enumerate(text) if not ch.isspace() and covered[i] != 1]
+    lost = [
+        (i, ch, covered[i]) for i, ch in enumerate(text) if not ch.isspace() and covered[i] != 1
+    ]
     assert not lost, f"(offset, char, times covered) not covered exactly once: {lost[:5]}"
 
 
@@ -111,7 +129,9 @@ def test_passages_take_their_section_from_page_headings() -> None:
     intro_b = "Prior work trains on one language at a time and so it forgets the others."
     methods = "2 Methods\nWe mix monolingual and cross-lingual batches in a fixed ratio."
     text = f"{intro_a} {intro_b}\n{methods}"
-    page = Page(PID, 1, text, section="1 Introduction", headings=((text.index(methods), "2 Methods"),))
+    page = Page(
+        PID, 1, text, section="1 Introduction", headings=((text.index(methods), "2 Methods"),)
+    )
 
     passages = chunk_page(page, ParseSettings(max_chars=100, min_chars=10))
 
@@ -120,7 +140,9 @@ def test_passages_take_their_section_from_page_headings() -> None:
 
 
 def test_chunk_doc_keeps_page_order_and_gives_unique_ids() -> None:
-    pages = tuple(Page(PID, i, f"Page {i} says one thing. Page {i} says another.") for i in range(3))
+    pages = tuple(
+        Page(PID, i, f"Page {i} says one thing. Page {i} says another.") for i in range(3)
+    )
     doc = ParsedDoc(Paper(PID, "T"), pages)
 
     passages = chunk_doc(doc, ParseSettings(max_chars=100, min_chars=1))

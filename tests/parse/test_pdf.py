@@ -16,7 +16,11 @@ PID = PaperId("pdf:0123456789abcdef")
 
 
 def test_parse_pdf_recovers_each_pages_lines_in_page_order(make_pdf) -> None:
-    pages = [["First page title", "Opening line."], ["Second page body."], ["Third page", "ends here."]]
+    pages = [
+        ["First page title", "Opening line."],
+        ["Second page body."],
+        ["Third page", "ends here."],
+    ]
 
     doc = parse_pdf(make_pdf(pages), PID)
 
@@ -38,7 +42,10 @@ def test_image_only_page_is_skipped_and_reported(make_pdf) -> None:
     doc = parse_pdf(path, PID)
 
     assert doc.failed_pages == (1,)
-    assert [(p.index, p.text.strip()) for p in doc.pages] == [(0, "Page one text."), (2, "Page three text.")]
+    assert [(p.index, p.text.strip()) for p in doc.pages] == [
+        (0, "Page one text."),
+        (2, "Page three text."),
+    ]
 
 
 def test_pdf_with_only_image_pages_raises_parse_error_with_ocr_hint(make_pdf) -> None:
@@ -91,7 +98,9 @@ def _text_file(make_pdf, tmp_path: Path) -> Path:
     ],
     ids=["encrypted", "truncated", "zero-bytes", "text-named-pdf", "text-file"],
 )
-def test_unreadable_file_raises_parse_error_naming_the_file(build, make_pdf, tmp_path: Path) -> None:
+def test_unreadable_file_raises_parse_error_naming_the_file(
+    build, make_pdf, tmp_path: Path
+) -> None:
     path = build(make_pdf, tmp_path)
 
     with pytest.raises(ParseError) as info:
@@ -137,19 +146,31 @@ def test_first_line_is_the_title_when_metadata_has_none(make_pdf) -> None:
         ("3 the lower-case start is not a heading\n", ()),
         ("In 2023 Results improved\n", ()),
     ],
-    ids=["numbered", "subsection-mid-page", "roman", "unnumbered-known", "sentence-with-full-stop",
-         "lower-case", "number-not-at-line-start"],
+    ids=[
+        "numbered",
+        "subsection-mid-page",
+        "roman",
+        "unnumbered-known",
+        "sentence-with-full-stop",
+        "lower-case",
+        "number-not-at-line-start",
+    ],
 )
 def test_find_headings(text: str, expected: tuple) -> None:
     assert find_headings(text) == expected
 
 
 def test_numbered_heading_becomes_the_section_of_later_passages(make_pdf) -> None:
-    path = make_pdf([["Opening text."], ["2 Methodology", "We train models."], ["More method text."]])
+    path = make_pdf(
+        [["Opening text."], ["2 Methodology", "We train models."], ["More method text."]]
+    )
 
     doc = parse_pdf(path, PID)
     passages = chunk_doc(doc, ParseSettings())
 
     assert doc.pages[1].headings == ((0, "2 Methodology"),)
     assert [(p.page_index, p.section) for p in passages] == [
-        (0, None), (1, "2 Methodology"), (2, "2 Methodology")]
+        (0, None),
+        (1, "2 Methodology"),
+        (2, "2 Methodology"),
+    ]

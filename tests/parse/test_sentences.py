@@ -9,18 +9,49 @@ from hypothesis import strategies as st
 from synth.parse.sentences import sentence_spans, sentences
 
 # Scientific-prose fragments that stress the rules, mixed with arbitrary text.
-PIECES = st.sampled_from([
-    "We", "train", "BERT", "0.5", "3.14", "e.g.", "i.e.", "et al.", "Fig. 3", "J. Smith",
-    ".", "!", "?", "。", "।", "؟", "这是", "ผล", " ", "  ", "\n", "\n\n", "\t", "\u3000", "\xa0",
-])
-PROSE = st.one_of(st.text(), st.lists(PIECES, max_size=60).map(" ".join),
-                  st.lists(PIECES, max_size=60).map("".join))
+PIECES = st.sampled_from(
+    [
+        "We",
+        "train",
+        "BERT",
+        "0.5",
+        "3.14",
+        "e.g.",
+        "i.e.",
+        "et al.",
+        "Fig. 3",
+        "J. Smith",
+        ".",
+        "!",
+        "?",
+        "。",
+        "।",
+        "؟",
+        "这是",
+        "ผล",
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        "\t",
+        "\u3000",
+        "\xa0",
+    ]
+)
+PROSE = st.one_of(
+    st.text(),
+    st.lists(PIECES, max_size=60).map(" ".join),
+    st.lists(PIECES, max_size=60).map("".join),
+)
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("We use BERT, e.g. for tagging. It works.", ["We use BERT, e.g. for tagging.", "It works."]),
+        (
+            "We use BERT, e.g. for tagging. It works.",
+            ["We use BERT, e.g. for tagging.", "It works."],
+        ),
         ("That is, i.e. Transformers win. Yes.", ["That is, i.e. Transformers win.", "Yes."]),
         ("As Smith et al. Showed, it works. Yes.", ["As Smith et al. Showed, it works.", "Yes."]),
         ("See Fig. 3 for details. Next one.", ["See Fig. 3 for details.", "Next one."]),
@@ -36,7 +67,10 @@ def test_abbreviations_do_not_end_a_sentence(text: str, expected: list[str]) -> 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("The loss fell to 0.5 and 3.14 is pi. Next.", ["The loss fell to 0.5 and 3.14 is pi.", "Next."]),
+        (
+            "The loss fell to 0.5 and 3.14 is pi. Next.",
+            ["The loss fell to 0.5 and 3.14 is pi.", "Next."],
+        ),
         ("Accuracy rose from 0.71 to 0.85 overall.", ["Accuracy rose from 0.71 to 0.85 overall."]),
         ("We got 0.5. Then it rose.", ["We got 0.5.", "Then it rose."]),
     ],
@@ -80,7 +114,9 @@ def test_sentence_spans_are_offsets_into_the_original_text() -> None:
     ],
     ids=["latin-then-cjk", "latin-then-devanagari"],
 )
-def test_latin_full_stop_ends_a_sentence_before_another_script(text: str, expected: list[str]) -> None:
+def test_latin_full_stop_ends_a_sentence_before_another_script(
+    text: str, expected: list[str]
+) -> None:
     assert sentences(text) == expected
 
 
@@ -106,7 +142,7 @@ def test_only_whitespace_lies_between_sentences(text: str) -> None:
     spans = sentence_spans(text)
 
     bounds = [0] + [x for span in spans for x in span] + [len(text)]
-    gaps = [text[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    gaps = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
 
     assert all(gap.strip() == "" for gap in gaps), f"text dropped between sentences: {gaps!r}"
-    assert "".join(g + text[s:e] for g, (s, e) in zip(gaps, spans)) + gaps[-1] == text
+    assert "".join(g + text[s:e] for g, (s, e) in zip(gaps, spans, strict=False)) + gaps[-1] == text

@@ -8,7 +8,12 @@ import pytest
 
 from synth.core.types import SourceKind
 from synth.fetch.corpus import iter_fulltext_records
-from synth.parse.text_sources import MAX_INLINE_FORMULA, abstract_doc, resolve_placeholders, unarxive_doc
+from synth.parse.text_sources import (
+    MAX_INLINE_FORMULA,
+    abstract_doc,
+    resolve_placeholders,
+    unarxive_doc,
+)
 
 PLACEHOLDER = re.compile(r"\{\{\w+:[^}]*\}\}")
 BIB_ORDER = {"bib-a": 1, "bib-b": 2}
@@ -39,8 +44,20 @@ REFS = {
         ("listed in {{table:tab-1}}", "listed in [table]"),
         ("no placeholder {here}", "no placeholder {here}"),
     ],
-    ids=["cite", "adjacent-cites", "unknown-cite", "short-formula", "formula-whitespace",
-         "long-formula", "unknown-formula", "formula-at-limit", "formula-over-limit", "figure", "table", "plain-braces"],
+    ids=[
+        "cite",
+        "adjacent-cites",
+        "unknown-cite",
+        "short-formula",
+        "formula-whitespace",
+        "long-formula",
+        "unknown-formula",
+        "formula-at-limit",
+        "formula-over-limit",
+        "figure",
+        "table",
+        "plain-braces",
+    ],
 )
 def test_resolve_placeholders(text: str, expected: str) -> None:
     assert resolve_placeholders(text, BIB_ORDER, REFS) == expected
@@ -60,14 +77,32 @@ def _unarxive_record() -> dict:
         },
         "abstract": {"section": "Abstract", "text": "We train with hybrid batches."},
         "body_text": [
-            {"section": "Introduction", "sec_number": "1", "sec_type": "section",
-             "content_type": "paragraph", "text": "Retrieval matters {{cite:b1}}, see {{figure:g1}}.\n"},
-            {"section": "Introduction", "sec_number": "1", "sec_type": "section",
-             "content_type": "paragraph", "text": "   \n"},
-            {"section": "Setup", "sec_number": "2.1", "sec_type": "subsection",
-             "content_type": "paragraph", "text": "We use {{formula:f1}} as in {{cite:b2}} ({{table:t1}}).\n"},
+            {
+                "section": "Introduction",
+                "sec_number": "1",
+                "sec_type": "section",
+                "content_type": "paragraph",
+                "text": "Retrieval matters {{cite:b1}}, see {{figure:g1}}.\n",
+            },
+            {
+                "section": "Introduction",
+                "sec_number": "1",
+                "sec_type": "section",
+                "content_type": "paragraph",
+                "text": "   \n",
+            },
+            {
+                "section": "Setup",
+                "sec_number": "2.1",
+                "sec_type": "subsection",
+                "content_type": "paragraph",
+                "text": "We use {{formula:f1}} as in {{cite:b2}} ({{table:t1}}).\n",
+            },
         ],
-        "bib_entries": {"b1": {"bib_entry_raw": "A. First, 2020."}, "b2": {"bib_entry_raw": "B. Second, 2021."}},
+        "bib_entries": {
+            "b1": {"bib_entry_raw": "A. First, 2020."},
+            "b2": {"bib_entry_raw": "B. Second, 2021."},
+        },
         "ref_entries": {
             "f1": {"type": "formula", "latex": "\\mathcal{L}"},
             "g1": {"type": "figure", "caption": "Overview."},
@@ -135,9 +170,13 @@ def test_abstract_doc_makes_one_abstract_page_from_a_seed_record() -> None:
     assert doc.paper.id == "arxiv:2408.10536"
     assert doc.paper.title == "Synergistic Approach for Simultaneous Optimization"
     assert (doc.paper.authors, doc.paper.year, doc.paper.has_full_text) == (
-        ("Adel Elmahdy", "Sheng-Chieh Lin", "Amin Ahmad"), 2024, False)
+        ("Adel Elmahdy", "Sheng-Chieh Lin", "Amin Ahmad"),
+        2024,
+        False,
+    )
     assert [(p.index, p.section, p.text) for p in doc.pages] == [
-        (0, "Abstract", "Information retrieval across languages is hard. We fix it.")]
+        (0, "Abstract", "Information retrieval across languages is hard. We fix it.")
+    ]
     assert doc.paper.abstract == doc.pages[0].text
 
 
@@ -150,7 +189,11 @@ def test_shipped_corpus_full_texts_contain_no_unresolved_placeholder() -> None:
     docs = [unarxive_doc(r) for r in iter_fulltext_records()]
 
     assert len(docs) == 49
-    leftovers = [(d.paper.id, p.index, m.group()) for d in docs for p in d.pages
-                 for m in PLACEHOLDER.finditer(p.text)]
+    leftovers = [
+        (d.paper.id, p.index, m.group())
+        for d in docs
+        for p in d.pages
+        for m in PLACEHOLDER.finditer(p.text)
+    ]
     assert not leftovers, f"unresolved placeholders: {leftovers[:5]}"
     assert all(not PLACEHOLDER.search(d.paper.abstract) for d in docs)

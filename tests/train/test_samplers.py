@@ -16,7 +16,9 @@ def _groups(n: int, langs=LANGS, start: int = 0) -> list[Group]:
     groups = []
     for i in range(start, start + n):
         by_lang = {
-            lang: Example(f"q{i}-{lang}", f"p{i}-{lang}", i * 100 + k, (f"n{i}-{lang}-a", f"n{i}-{lang}-b"))
+            lang: Example(
+                f"q{i}-{lang}", f"p{i}-{lang}", i * 100 + k, (f"n{i}-{lang}-a", f"n{i}-{lang}-b")
+            )
             for k, lang in enumerate(langs)
         }
         groups.append(Group(f"q{i}", by_lang))
@@ -53,8 +55,9 @@ def test_a_cross_batch_never_pairs_a_query_with_its_own_language():
     for kind, batch in _first_batches(sampler, 3):
         assert kind == "cross"
         assert all(t.query_lang != t.passage_lang for t in batch)
-        assert all(t.query.endswith(t.query_lang) and t.positive.endswith(t.passage_lang)
-                   for t in batch), "texts come from the languages the triplet names"
+        assert all(
+            t.query.endswith(t.query_lang) and t.positive.endswith(t.passage_lang) for t in batch
+        ), "texts come from the languages the triplet names"
 
 
 @pytest.mark.parametrize("alpha", [0.25, 0.5, 0.75])
@@ -87,8 +90,11 @@ def test_another_seed_gives_other_batches():
 def test_source_sets_are_drawn_in_proportion_to_their_size():
     big, small = _groups(300), _groups(100, start=1000)
     sampler = BatchSampler([big, small], batch_size=4, strategy="mono", seed=8)
-    sources = [batch[0].query.startswith("q1") and int(batch[0].query[1:].split("-")[0]) >= 1000
-               for epoch in range(20) for _, batch in sampler.batches(epoch)]
+    sources = [
+        batch[0].query.startswith("q1") and int(batch[0].query[1:].split("-")[0]) >= 1000
+        for epoch in range(20)
+        for _, batch in sampler.batches(epoch)
+    ]
     assert abs(np.mean(sources) - 0.25) < 0.04
 
 
@@ -96,8 +102,9 @@ def test_questions_missing_a_language_are_only_used_where_they_exist():
     groups = _groups(50) + _groups(50, langs=("en",), start=500)
     sampler = BatchSampler([groups], batch_size=8, strategy="cross", seed=9)
     for _, batch in _first_batches(sampler, 5):
-        assert all(not t.query.startswith("q5") or int(t.query[1:].split("-")[0]) < 500
-                   for t in batch), "an English-only question cannot make a cross pair"
+        assert all(
+            not t.query.startswith("q5") or int(t.query[1:].split("-")[0]) < 500 for t in batch
+        ), "an English-only question cannot make a cross pair"
 
 
 def test_invalid_strategy_or_alpha_is_rejected():

@@ -41,10 +41,12 @@ def re_decimal(text: str) -> bool:
 
 @pytest.mark.parametrize(
     ("claim", "expected"),
-    [("Hybrid batches reduce bias.", None),
-     ("Hybrid training increases recall.", "Hybrid training decreases recall."),
-     ("Higher learning rates help.", "Lower learning rates help."),
-     ("It outperforms the baseline.", "It underperforms the baseline.")],
+    [
+        ("Hybrid batches reduce bias.", None),
+        ("Hybrid training increases recall.", "Hybrid training decreases recall."),
+        ("Higher learning rates help.", "Lower learning rates help."),
+        ("It outperforms the baseline.", "It underperforms the baseline."),
+    ],
     ids=["no-antonym-word", "increases", "capitalised", "outperforms"],
 )
 def test_antonym_edit_flips_a_direction_word(claim, expected):
@@ -64,8 +66,10 @@ def test_swap_edit_replaces_a_name_with_another_of_the_document():
 
 def test_order_edit_swaps_respectively_pairs():
     edited = edit_order("XQuAD-R and MLQA-R have 11 and 7 languages, respectively.", rng())
-    assert edited in {"MLQA-R and XQuAD-R have 11 and 7 languages, respectively.",
-                      "XQuAD-R and MLQA-R have 7 and 11 languages, respectively."}
+    assert edited in {
+        "MLQA-R and XQuAD-R have 11 and 7 languages, respectively.",
+        "XQuAD-R and MLQA-R have 7 and 11 languages, respectively.",
+    }
 
 
 def test_contradict_is_deterministic_per_seed_and_names_its_rule():
