@@ -332,7 +332,8 @@ def _build_report(
     ranked = [
         c
         for _, c in sorted(
-            zip(relevance, candidates, strict=False), key=lambda pair: -(pair[0] + 0.01 * pair[1].cue_score)
+            zip(relevance, candidates, strict=True),
+            key=lambda pair: -(pair[0] + 0.01 * pair[1].cue_score),
         )
     ]
     claims = claim_rules.select(ranked, settings.extract.max_claims, settings.extract.max_per_paper)

@@ -48,7 +48,8 @@ class ArxivClient:
         except requests.exceptions.ConnectionError as exc:
             raise OfflineError(
                 f"could not reach the arXiv API for {', '.join(wanted)}: no network?",
-                hint="retry when online, or register a local copy: synth add FILE.pdf --arxiv-id ID",
+                hint="retry when online, or register a local copy: "
+                "synth add FILE.pdf --arxiv-id ID",
             ) from exc
         except arxiv.HTTPError as exc:
             raise FetchError(

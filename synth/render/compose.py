@@ -61,7 +61,8 @@ def compose_report(
         f"Verifier: {facts.verifier} — {facts.verifier_description} No human review "
         f"took place. Settings fingerprint: {facts.settings_fingerprint}."
     )
-    results = f"{n_papers} {'paper' if n_papers == 1 else 'papers'} retrieved. {n_claims} claims extracted; {tally}."
+    papers_word = "paper" if n_papers == 1 else "papers"
+    results = f"{n_papers} {papers_word} retrieved. {n_claims} claims extracted; {tally}."
     limitations = (
         "This report is a machine-generated literature synthesis and does not constitute original "
         "research. Claims are checked only against the selected papers, so a claim may be true "

@@ -179,7 +179,8 @@ class CachedEncoder:
         prefixed = [PASSAGE_PREFIX + " ".join(t.split()) for t in texts]
         keys = [text_hash(t) for t in prefixed]
         found = self.cache.get(keys)
-        missing = sorted({k: t for k, t in zip(keys, prefixed, strict=False) if k not in found}.items())
+        pending = {k: t for k, t in zip(keys, prefixed, strict=True) if k not in found}
+        missing = sorted(pending.items())
         batch = max(1, getattr(getattr(self.embedder, "settings", None), "batch_size", 32) * 4)
         chunks = [missing[i : i + batch] for i in range(0, len(missing), batch)]
         for chunk in progress.track(chunks, description, total=len(chunks)):

@@ -47,6 +47,11 @@ class TrainConfig(BaseModel):
     eval_every: int = Field(50, ge=1, description="Steps between dev-loss evaluations.")
     dev_batches: int = Field(8, ge=1)
     checkpoint_every: int = Field(25, ge=1)
+    select_by: Literal["dev_loss", "dev_map"] = Field(
+        "dev_loss",
+        description="Keep the checkpoint with the lowest dev loss (the paper's early stopping) "
+        "or the highest mean of Mo/Cr/Mul mAP on the dev articles (their own sentence pool).",
+    )
     bf16: bool = Field(True, description="bf16 autocast for forward passes.")
     threads: int = 0
 
@@ -98,6 +103,7 @@ class Trainer:
         )
         dev_sampler = BatchSampler(dev_groups, config.batch_size, "hybrid", 0.5, config.seed + 1)
         self.dev_batches = [b for _, b in dev_sampler.batches(0)][: config.dev_batches]
+        self.dev_data = datasets[0]
         self.model = SentenceTransformer(
             str(base_dir),
             device="cpu",
@@ -159,6 +165,39 @@ class Trainer:
         self.model.train()
         return float(np.mean(values))
 
+    def dev_retrieval(self) -> dict[str, float]:
+        """LAReQA Mo/Cr/Mul on the first training set's dev articles, pooled among themselves
+        (a small pool: cheap enough to run inside the loop, never the test articles)."""
+        import torch
+
+        from synth.retrieve.lareqa import evaluate_lareqa
+
+        data = self.dev_data
+        keep = set(data.articles("dev"))
+        rows = [s for s in data.sentences if s.article in keep]
+        remap = {s.index: i for i, s in enumerate(rows)}
+        pool = type(data)(data.languages, data.n_articles, tuple(rows), ())
+        questions = [
+            type(q)(
+                q.qid,
+                q.lang,
+                q.article,
+                q.paragraph,
+                q.text,
+                {lang: remap[i] for lang, i in q.answers.items()},
+            )
+            for q in data.questions_in("dev")
+        ]
+        self.model.eval()
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.config.bf16):
+            sentences = self.model.encode(["passage: " + s.text for s in rows], batch_size=64)
+            queries = self.model.encode(["query: " + q.text for q in questions], batch_size=64)
+        self.model.train()
+        summary = evaluate_lareqa(
+            pool, questions, np.asarray(queries, np.float32), np.asarray(sentences, np.float32)
+        )["summary"]
+        return {k: summary[k] for k in ("mo_map", "cr_map", "mul_map", "bias")}
+
     # -- checkpoints --------------------------------------------------------------------------
     @property
     def checkpoint_path(self) -> Path:
@@ -207,7 +246,7 @@ class Trainer:
             {
                 "config": self.config.model_dump_json(),
                 "step": str(self.step),
-                "dev_loss": str(self.best_dev),
+                "best_dev_score": str(self.best_dev),
                 "git_commit": _git_commit(),
             },
         )
@@ -259,8 +298,15 @@ class Trainer:
             }
             if self.step % self.config.eval_every == 0 or self.step == self.config.steps:
                 record["dev_loss"] = self.dev_loss()
-                if record["dev_loss"] < self.best_dev:
-                    self.best_dev = record["dev_loss"]
+                if self.config.select_by == "dev_map":
+                    record["dev_retrieval"] = self.dev_retrieval()
+                    r = record["dev_retrieval"]
+                    # lower is better, like the loss
+                    score = -(r["mo_map"] + r["cr_map"] + r["mul_map"]) / 3
+                else:
+                    score = record["dev_loss"]
+                if score < self.best_dev:
+                    self.best_dev = score
                     self.export("best")
             metrics.write(json.dumps(record) + "\n")
             metrics.flush()

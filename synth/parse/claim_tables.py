@@ -1,0 +1,300 @@
+"""Existing reports with claims tables -> ClaimReport, for batch re-verification.
+
+Layouts read (by content, not by file name alone):
+- the seed reports' plain text: headings without `#`, a tab-separated
+  `Claim<TAB>Verified<TAB>Confidence` table under "5 Extracted Claims";
+- Markdown: `#`/`##` headings, tab-separated or pipe tables (escaped `\\|` kept in the cell);
+- synth's own JSON report (schema_version 1);
+- claim lists: CSV / TSV / JSONL with columns `claim`, `references` (arXiv ids separated by
+  spaces) and optional `mark`, `confidence`, `report`.
+
+A row is never dropped for being odd: a claim with tabs or pipes inside keeps them (the mark
+and the confidence are read from the right), a row without mark or confidence keeps `None`.
+Claims cut off by the producing system (the seeds cut at 120 characters) are flagged
+`truncated` and kept as given. Stray bytes that are not UTF-8 become U+FFFD; a file that is
+mostly not UTF-8 is read as cp1252.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from synth.core.errors import ParseError
+
+SECTIONS = (
+    "Abstract",
+    "1 Introduction",
+    "2 Methodology",
+    "3 Results",
+    "4 Limitations",
+    "5 Extracted Claims",
+    "References",
+)
+MARKS = {
+    "✓": "✓",
+    "✔": "✓",
+    "×": "×",
+    "✗": "×",
+    "✘": "×",
+    "?": "?",
+    "–": "–",
+    "-": "–",
+    "supported": "✓",
+    "contradicted": "×",
+    "not_enough_info": "?",
+    "not checked": "–",
+    "yes": "✓",
+    "no": "×",
+    "true": "✓",
+    "false": "×",
+}
+TRUNCATION_LENGTH = 120
+_ARXIV = re.compile(
+    r"arxiv\.org/(?:abs|pdf)/([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(v\d+)?", re.I
+)
+_ARXIV_BARE = re.compile(r"(?<![\w./])(\d{4}\.\d{4,5})(v\d+)?(?![\w])")
+_DATE = re.compile(
+    r"^\s*(?:[A-Z][a-z]+ \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]+ \d{4})\s*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    text: str
+    mark: str | None  # normalised: ✓ × ? – (None when the row has none)
+    confidence: float | None
+    truncated: bool
+    references: tuple[str, ...] = ()  # per-row references (claim lists); else the report's
+
+
+@dataclass(frozen=True, slots=True)
+class StatedCounts:
+    papers_retrieved: int | None = None
+    claims_extracted: int | None = None
+    verified: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimReport:
+    path: Path
+    layout: str  # text | markdown | json | csv | tsv | jsonl
+    title: str
+    date: str | None
+    question: str | None
+    rows: tuple[ClaimRow, ...]
+    references: tuple[str, ...]  # arXiv ids, versions kept, in order of first mention
+    counts: StatedCounts = StatedCounts()
+    sections: dict[str, str] = field(default_factory=dict)  # heading -> body text
+
+
+def decode(data: bytes) -> str:
+    """UTF-8, with stray invalid bytes replaced (U+FFFD) so valid marks like ✓ survive; a
+    file that is mostly not UTF-8 is read as cp1252."""
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    if text.count("\ufffd") > max(3, len(text) // 100):
+        return data.decode("cp1252", errors="replace")
+    return text
+
+
+def is_truncated(text: str) -> bool:
+    return len(text) >= TRUNCATION_LENGTH and not text.rstrip().endswith(
+        (".", "!", "?", ")", '"', "”")
+    )
+
+
+def parse_confidence(cell: str) -> float | None:
+    try:
+        value = float(cell.strip().rstrip("%"))
+    except ValueError:
+        return None
+    return value / 100 if cell.strip().endswith("%") else value
+
+
+def normalise_mark(cell: str) -> str | None:
+    return MARKS.get(cell.strip().lower()) or MARKS.get(cell.strip())
+
+
+def arxiv_ids(text: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for match in _ARXIV.finditer(text):
+        seen.setdefault(match.group(1) + (match.group(2) or ""), None)
+    return tuple(seen)
+
+
+def _split_cells(line: str) -> list[str]:
+    if "\t" in line:
+        return [c.strip() for c in line.split("\t")]
+    inner = line.strip()
+    if inner.startswith("|"):
+        inner = inner[1:]
+    if inner.endswith("|") and not inner.endswith("\\|"):
+        inner = inner[:-1]
+    cells = re.split(r"(?<!\\)\|", inner)
+    return [c.strip().replace("\\|", "|") for c in cells]
+
+
+def parse_row(line: str) -> ClaimRow | None:
+    """One table line -> a row; mark and confidence are read from the right."""
+    if not line.strip() or set(line.strip()) <= set("|-: \t"):
+        return None
+    cells = [c for c in _split_cells(line)]
+    while cells and cells[-1] == "":
+        cells.pop()
+    if not cells or cells[0].lower() == "claim":
+        return None
+    confidence = parse_confidence(cells[-1]) if len(cells) >= 2 else None
+    rest = cells[:-1] if confidence is not None else cells
+    mark = normalise_mark(rest[-1]) if len(rest) >= 2 else None
+    claim_cells = rest[:-1] if mark is not None else rest
+    separator = "\t" if "\t" in line else " | "
+    text = separator.join(c for c in claim_cells if c).strip()
+    if not text:
+        return None
+    return ClaimRow(text, mark, confidence, is_truncated(text))
+
+
+def _heading(line: str) -> str | None:
+    stripped = re.sub(r"^#+\s*", "", line.strip())
+    for name in SECTIONS:
+        if stripped.lower() == name.lower():
+            return name
+    return None
+
+
+def parse_text_report(path: Path, text: str) -> ClaimReport:
+    lines = text.splitlines()
+    layout = "markdown" if any(line.lstrip().startswith("#") for line in lines) else "text"
+    heads: list[tuple[int, str]] = [(i, h) for i, line in enumerate(lines) if (h := _heading(line))]
+    if not any(h == "5 Extracted Claims" for _, h in heads):
+        raise ParseError(
+            f"{path}: no '5 Extracted Claims' section, so no claims table to check",
+            hint="synth verify reads reports in the seed layout, synth's JSON, or "
+            "CSV/TSV/JSONL claim lists with a 'claim' column",
+        )
+    sections: dict[str, str] = {}
+    for n, (start, name) in enumerate(heads):
+        end = heads[n + 1][0] if n + 1 < len(heads) else len(lines)
+        sections[name] = "\n".join(lines[start + 1 : end]).strip()
+    first = heads[0][0] if heads else len(lines)
+    preamble = [re.sub(r"^#+\s*", "", line).strip() for line in lines[:first] if line.strip()]
+    title = preamble[0] if preamble else path.stem
+    date = next((line for line in preamble if _DATE.match(line)), None)
+    rows = [
+        row
+        for line in sections["5 Extracted Claims"].splitlines()
+        if (row := parse_row(line)) is not None
+    ]
+    question = None
+    if match := re.search(
+        r"Research question:\s*(.+?)(?:\?\.?|\.)?\s*$", sections.get("1 Introduction", ""), re.S
+    ):
+        question = match.group(1).strip() + ("?" if "?" in match.group(0) else "")
+    return ClaimReport(
+        path,
+        layout,
+        title,
+        date,
+        question,
+        tuple(rows),
+        arxiv_ids(sections.get("References", "")),
+        _counts(text),
+        sections,
+    )
+
+
+def _counts(text: str) -> StatedCounts:
+    def number(pattern: str) -> int | None:
+        match = re.search(pattern, text)
+        return int(match.group(1)) if match else None
+
+    return StatedCounts(
+        number(r"(\d+)\s+papers retrieved"),
+        number(r"(\d+)\s+claims extracted"),
+        number(r"(\d+)\s+(?:independently )?verified"),
+    )
+
+
+def parse_json_report(path: Path, text: str) -> ClaimReport:
+    data = json.loads(text)
+    if "verdicts" not in data:
+        raise ParseError(f"{path}: JSON without 'verdicts' is not a synth report")
+    rows = tuple(
+        ClaimRow(
+            v["claim"]["text"], v.get("mark"), v.get("confidence"), is_truncated(v["claim"]["text"])
+        )
+        for v in data["verdicts"]
+    )
+    refs = tuple(
+        p["id"].removeprefix("arxiv:")
+        for p in data.get("papers", [])
+        if p["id"].startswith("arxiv:")
+    )
+    return ClaimReport(
+        path,
+        "json",
+        data.get("title", path.stem),
+        data.get("date"),
+        data.get("question"),
+        rows,
+        refs,
+    )
+
+
+def parse_claim_list(path: Path, text: str, layout: str) -> ClaimReport:
+    if layout == "jsonl":
+        records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    else:
+        records = list(
+            csv.DictReader(io.StringIO(text), delimiter="\t" if layout == "tsv" else ",")
+        )
+    if not records or "claim" not in records[0]:
+        raise ParseError(
+            f"{path}: a claim list needs a 'claim' column",
+            hint="columns: claim, references (arXiv ids), optional mark, confidence",
+        )
+    rows, all_refs = [], {}
+    for record in records:
+        refs = tuple(
+            m.group(1) + (m.group(2) or "")
+            for m in _ARXIV_BARE.finditer(str(record.get("references") or ""))
+        )
+        refs += tuple(r for r in arxiv_ids(str(record.get("references") or "")) if r not in refs)
+        for ref in refs:
+            all_refs.setdefault(ref, None)
+        text_ = str(record["claim"]).strip()
+        mark = normalise_mark(str(record.get("mark") or "")) if record.get("mark") else None
+        conf = (
+            parse_confidence(str(record["confidence"]))
+            if record.get("confidence") not in (None, "")
+            else None
+        )
+        rows.append(ClaimRow(text_, mark, conf, is_truncated(text_), refs))
+    title = str(records[0].get("report") or path.stem)
+    return ClaimReport(path, layout, title, None, None, tuple(rows), tuple(all_refs))
+
+
+def read_report(path: Path) -> ClaimReport:
+    """Read any supported layout.
+
+    Raises:
+        ParseError: the file cannot be read as a report (the message names the file and what
+            is missing).
+    """
+    try:
+        text = decode(path.read_bytes())
+    except OSError as exc:
+        raise ParseError(f"{path} could not be read ({exc.strerror})") from exc
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv", ".jsonl"):
+            return parse_claim_list(path, text, suffix[1:])
+        if suffix == ".json" or text.lstrip().startswith("{"):
+            return parse_json_report(path, text)
+    except (json.JSONDecodeError, KeyError, csv.Error) as exc:
+        raise ParseError(f"{path}: malformed {suffix[1:] or 'JSON'} ({exc})") from exc
+    return parse_text_report(path, text)
