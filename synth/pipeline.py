@@ -20,7 +20,7 @@ from synth.core.errors import NotFoundError, OfflineError, SynthError
 from synth.core.ids import PaperId, arxiv_id, paper_id, split_version
 from synth.core.paths import Layout
 from synth.core.settings import ParseSettings, Settings
-from synth.core.types import Paper, ParsedDoc, Report, SourceKind, Verdict
+from synth.core.types import Claim, Paper, ParsedDoc, Report, SourceKind, Verdict
 from synth.extract import claims as claim_rules
 from synth.extract.evidence import candidate_sentences
 from synth.fetch import corpus
@@ -36,7 +36,7 @@ from synth.retrieve.lareqa import evaluate_lareqa, load_lareqa
 from synth.store.db import connect
 from synth.store.embeddings import EmbeddingCache
 from synth.store.library import Library
-from synth.verify.verifier import SimilarityVerifier
+from synth.verify.verifier import SimilarityVerifier, Verifier
 
 log = logging.getLogger(__name__)
 
@@ -338,15 +338,10 @@ def _build_report(
     ]
     claims = claim_rules.select(ranked, settings.extract.max_claims, settings.extract.max_per_paper)
 
-    verifier = SimilarityVerifier(encoder, settings.verify.max_quotes)
-    is_paragraph = {p.id: not _has_pdf_pages(library, p.id) for p in selected}
-    claim_vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, 384))
-    verdicts: list[Verdict] = []
-    for claim, vector in progress.track(
-        list(zip(claims, claim_vectors, strict=False)), "verifying claims", total=len(claims)
-    ):
-        hits = index.search(vector, settings.verify.top_k)
-        verdicts.append(verifier.verify(claim, candidate_sentences(claim, hits, is_paragraph)))
+    verifier = make_verifier(settings, encoder, progress)
+    verdicts = verify_claims(
+        claims, library, index, encoder, verifier, settings.verify.top_k, progress
+    )
 
     facts = RunFacts(
         library_description=description,
@@ -355,13 +350,90 @@ def _build_report(
         passages_indexed=len(index),
         top_k=settings.verify.top_k,
         verifier=verifier.method,
-        verifier_description="the best candidate sentence's score, a logistic function of the "
-        "e5 cosine similarity and the share of the claim's content words it contains; "
-        "supported (✓) at 0.5 and above, otherwise not enough information (?). It never "
-        "reports a contradiction.",
+        verifier_description=verifier.description,
         settings_fingerprint=fingerprint,
     )
     return compose_report(question, selected, verdicts, facts)
+
+
+def make_verifier(settings: Settings, encoder: CachedEncoder, progress: Progress) -> Verifier:
+    """The verifier `settings.verify.model` names."""
+    if settings.verify.model == "similarity":
+        return SimilarityVerifier(encoder, settings.verify.max_quotes)
+    from synth.verify.nli import load_nli_verifier
+
+    models = settings.retrieve.model_dir or Layout(settings.home).models
+    return load_nli_verifier(
+        settings.verify.model,
+        models,
+        settings.retrieve,
+        bf16=settings.retrieve.bf16,
+        max_quotes=settings.verify.max_quotes,
+        progress=progress,
+    )
+
+
+def verify_claims(
+    claims: Sequence[Claim],
+    library: Library,
+    index: PassageIndex,
+    encoder: CachedEncoder,
+    verifier: Verifier,
+    top_k: int,
+    progress: Progress = NullProgress(),
+) -> list[Verdict]:
+    """Each claim against its top-k passages in `index` (never its own sentence)."""
+    papers = {p.paper_id for p in index.passages}
+    is_paragraph = {pid: not _has_pdf_pages(library, pid) for pid in papers}
+    vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, 384))
+    verdicts: list[Verdict] = []
+    for claim, vector in progress.track(
+        list(zip(claims, vectors, strict=True)), "verifying claims", total=len(claims)
+    ):
+        hits = index.search(vector, top_k)
+        verdicts.append(verifier.verify(claim, candidate_sentences(claim, hits, is_paragraph)))
+    return verdicts
+
+
+def resolve_sources(
+    library: Library,
+    sources: Sequence[str],
+    settings: Settings,
+    progress: Progress = NullProgress(),
+) -> list[PaperId]:
+    """arXiv ids (fetched or cached) and PDF paths -> paper ids in the library."""
+    ids: list[PaperId] = []
+    for source in sources:
+        path = Path(source)
+        if path.suffix.lower() == ".pdf" or path.is_file():
+            ids.append(add_pdf(library, path, settings.parse).id)
+            continue
+        (outcome,) = fetch_papers(library, [source], settings, progress=progress)
+        if outcome.error:
+            raise outcome.error
+        ids.append(outcome.paper.id)
+    return ids
+
+
+def check_claim(
+    text: str, sources: Sequence[str], settings: Settings, *, progress: Progress = NullProgress()
+) -> Verdict:
+    """Verify one claim against the given arXiv ids or PDF files."""
+    if not text.strip():
+        raise SynthError("the claim is empty", hint='pass the claim in quotes: synth check "…"')
+    if not sources:
+        raise SynthError("no source to check the claim against", hint="add --source ID_OR_PDF")
+    library = open_library(settings)
+    ids = resolve_sources(library, sources, settings, progress)
+    encoder = _encoder(library, settings, progress)
+    passages = library.passages(ids)
+    index = PassageIndex(passages, encoder.passages([p.text for p in passages], progress))
+    verifier = make_verifier(settings, encoder, progress)
+    claim = Claim(id=claim_rules.claim_id(text), text=" ".join(text.split()))
+    (verdict,) = verify_claims(
+        [claim], library, index, encoder, verifier, settings.verify.top_k, progress
+    )
+    return verdict
 
 
 def _has_pdf_pages(library: Library, pid: PaperId) -> bool:

@@ -20,7 +20,7 @@ app = typer.Typer(
     help="Offline-first literature synthesis and claim verification: every claim is checked "
     "against the sources and shown with the verbatim passages that decide it.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -92,7 +92,7 @@ def main_options(
 
 
 def _register() -> None:
-    from synth.cli import evaluate, library, report, train  # noqa: F401  (commands register)
+    from synth.cli import evaluate, library, report, train, verify  # noqa: F401  (commands register)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -66,3 +66,56 @@ def train(
     base = load_base_embedder(models, settings.retrieve, g.progress())
     best = Trainer(resolved, out, base.model_dir, g.progress()).run()
     typer.echo(str(best))
+
+
+@app.command("train-verifier")
+def train_verifier(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Run directory (config, metrics, checkpoint, model).")],
+    config: Annotated[
+        Path | None, typer.Option(help="A TOML file of VerifierConfig fields.")
+    ] = None,
+    scifact: Annotated[Path | None, typer.Option(help="SciFact directory (claims/, rte/).")] = None,
+    lareqa: Annotated[
+        list[Path] | None, typer.Option(help="LAReQA-format directory; repeat for several.")
+    ] = None,
+    steps: Annotated[int | None, typer.Option(help="Optimiser steps.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of data splits, batches and initialisation.")
+    ] = None,
+) -> None:
+    """Train the three-way verifier (supported / contradicted / not enough info): a
+    cross-encoder on the e5 encoder, trained on SciFact RTE, LAReQA translation pairs and
+    rule-made contradictions, with a temperature fitted on held-out pairs. Rerunning with the
+    same --out resumes.
+
+    Example: synth train-verifier --scifact ../shared/data/scifact --lareqa ../shared/data/xquad-r --out runs/verifier
+    """
+    from pydantic import ValidationError
+
+    from synth.core.paths import Layout
+    from synth.fetch.corpus import iter_fulltext_records
+    from synth.retrieve.embed import load_base_embedder
+    from synth.train.verifier_loop import VerifierConfig, VerifierTrainer
+
+    g = ctx.obj
+    settings = g.settings()
+    values = tomllib.loads(config.read_text(encoding="utf-8")) if config else {}
+    saved = out / "config.json"
+    if saved.is_file() and not config:
+        values = VerifierConfig.model_validate_json(saved.read_text()).model_dump()
+    flags = {"scifact": scifact, "lareqa": lareqa, "steps": steps, "seed": seed}
+    values.update({k: v for k, v in flags.items() if v is not None})
+    try:
+        resolved = VerifierConfig.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"invalid verifier config: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
+            hint="see `synth train-verifier --help`",
+        ) from exc
+    models = settings.retrieve.model_dir or Layout(settings.home).models
+    base = load_base_embedder(models, settings.retrieve, g.progress())
+    trainer = VerifierTrainer(
+        resolved, out, base.model_dir, list(iter_fulltext_records()), g.progress()
+    )
+    typer.echo(str(trainer.run()))

@@ -61,6 +61,11 @@ class ExtractSettings(BaseModel):
 
 
 class VerifySettings(BaseModel):
+    model: str = Field(
+        "similarity",
+        description="Verifier: 'similarity' (similarity-v1, two-way), 'default' (the shipped "
+        "three-way cross-encoder), or a trained verifier directory (delta, head, calibration).",
+    )
     top_k: int = Field(8, ge=1, description="Passages retrieved per claim.")
     max_quotes: int = Field(2, ge=1, description="Evidence sentences quoted per claim.")
 

@@ -132,7 +132,8 @@ class Verdict:
     confidence: float  # probability that the sources support the claim
     evidence: tuple[Evidence, ...] = ()
     method: str = ""  # which verifier decided, e.g. "similarity-v1"
-    reason: str | None = None
+    reason: str | None = None  # machine-readable, when a guard fired
+    probabilities: dict[str, float] = field(default_factory=dict)  # per label value
 
 
 @dataclass(frozen=True, slots=True)

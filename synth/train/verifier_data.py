@@ -266,3 +266,90 @@ def edited_pairs(pairs: Iterable[Pair], rng: np.random.Generator) -> list[Pair]:
                 )
             )
     return out
+
+
+def _bucket(key: str, seed: int) -> float:
+    """A stable number in [0, 1) per document: splits never depend on sentence order."""
+    import hashlib
+
+    return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:8], 16) / 16**8
+
+
+def unarxive_pairs(
+    records: Iterable[dict], rng: np.random.Generator, *, per_paper: int = 30
+) -> list[Pair]:
+    """Pairs from full-text papers: a claim cut at 120 characters (as report producers cut
+    them) or whole is supported by its sentence; an edit of it is contradicted; a neighbouring
+    sentence of the same paragraph does not settle it."""
+    from synth.parse.sentences import sentence_spans
+    from synth.parse.text_sources import unarxive_doc
+
+    pairs: list[Pair] = []
+    for record in records:
+        doc = unarxive_doc(record)
+        group = f"paper:{doc.paper.id}"
+        found: list[tuple[str, list[str]]] = []
+        for page in doc.pages:
+            sentences = [page.text[s:e] for s, e in sentence_spans(page.text)]
+            for i, sentence in enumerate(sentences):
+                letters = sum(ch.isalpha() for ch in sentence)
+                if (
+                    60 <= len(sentence) <= 400
+                    and letters / len(sentence) > 0.7
+                    and "$" not in sentence
+                ):
+                    found.append((sentence, sentences[:i] + sentences[i + 1 :]))
+        names_here = sorted({n for s, _ in found for n in names(s)})
+        for index in rng.permutation(len(found))[:per_paper]:
+            sentence, others = found[int(index)]
+            claim = sentence
+            if len(sentence) > 120 and rng.random() < 0.5:
+                claim = sentence[:120]
+            pairs.append(Pair(claim, sentence, Label.SUPPORTED, "unarxive", group))
+            edited = contradict(sentence, rng, names_here)
+            if edited:
+                pairs.append(
+                    Pair(edited[0], sentence, Label.CONTRADICTED, "edit", group, rule=edited[1])
+                )
+            if others:
+                other = others[int(rng.integers(len(others)))]
+                pairs.append(Pair(claim, other, Label.NOT_ENOUGH_INFO, "unarxive", group))
+    return pairs
+
+
+def build_pairs(
+    scifact_dir: Path, lareqa_dirs: Sequence[Path], fulltext_records: Sequence[dict], seed: int = 0
+) -> dict[str, list[Pair]]:
+    """Every split the verifier needs, split by document:
+
+    - `train`: SciFact RTE train (75% of cited documents) with rule edits of its supported
+      claims, LAReQA train articles, 70% of the full-text papers;
+    - `calibration`: the other 25% of SciFact RTE train documents, LAReQA dev articles, 15% of
+      the papers — for fitting the temperature and choosing the checkpoint;
+    - `generated_test`: LAReQA test articles and the last 15% of the papers (a sanity check
+      that shares its construction with training);
+    - `scifact_dev`: SciFact RTE dev, for reporting only.
+    """
+    from synth.retrieve.lareqa import load_lareqa
+
+    rng = np.random.default_rng(seed)
+    splits: dict[str, list[Pair]] = {"train": [], "calibration": [], "generated_test": []}
+    for pair in scifact_pairs(scifact_dir, "train"):
+        part = "train" if _bucket(pair.group, seed) < 0.75 else "calibration"
+        splits[part].append(pair)
+    splits["train"] += edited_pairs(splits["train"], rng)
+    for directory in lareqa_dirs:
+        data = load_lareqa(directory)
+        splits["train"] += lareqa_pairs(data, "train", rng)
+        splits["calibration"] += lareqa_pairs(data, "dev", rng)
+        splits["generated_test"] += lareqa_pairs(data, "test", rng)
+    by_part: dict[str, list[dict]] = {"train": [], "calibration": [], "generated_test": []}
+    for record in fulltext_records:
+        b = _bucket(str(record["paper_id"]), seed)
+        by_part["train" if b < 0.7 else "calibration" if b < 0.85 else "generated_test"].append(
+            record
+        )
+    for part, records in by_part.items():
+        splits[part] += unarxive_pairs(records, rng)
+    splits["scifact_dev"] = scifact_pairs(scifact_dir, "dev")
+    return splits

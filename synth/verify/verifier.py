@@ -43,6 +43,7 @@ _WORD = re.compile(r"\w+")
 
 class Verifier(Protocol):
     method: str
+    description: str  # one sentence for a report's Methodology
 
     def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict: ...
 
@@ -66,6 +67,11 @@ def similarity_score(cosine: float, lexical: float) -> float:
 
 class SimilarityVerifier:
     method = "similarity-v1"
+    description = (
+        "the best candidate sentence's score, a logistic function of the e5 cosine similarity "
+        "and the share of the claim's content words it contains; supported (✓) at 0.5 and "
+        "above, otherwise not enough information (?). It never reports a contradiction."
+    )
 
     def __init__(self, encoder: CachedEncoder, max_quotes: int = 2) -> None:
         self.encoder = encoder

@@ -1,0 +1,214 @@
+"""Training the verifier: the e5 encoder as a cross-encoder with a three-way head.
+
+Cross-entropy with class weights (inverse training frequency) over batches drawn from the
+`train` split of `verifier_data.build_pairs`; SciFact pairs are drawn `scifact_weight` times
+as often, since they are the only natural (not rule-made) contradictions. The checkpoint with
+the lowest loss on the `calibration` split is kept; then a temperature is fitted on that split
+(never on SciFact dev, which is for reporting only) and written to `calibration.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from synth.core.console import NullProgress, Progress
+from synth.core.types import Label
+from synth.train.finetune import FineTune, train
+from synth.train.verifier_data import Pair, build_pairs
+from synth.verify.calibration import TemperatureScaler, balanced_accuracy, macro_f1
+from synth.verify.nli import CALIBRATION_FILE, DELTA_FILE, HEAD_FILE, LABELS, make_head, pair_logits
+
+LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
+
+
+class VerifierConfig(BaseModel):
+    scifact: Path = Field(description="SciFact directory (claims/, rte/).")
+    lareqa: list[Path] = Field(description="LAReQA-format directories.")
+    steps: int = Field(300, ge=1)
+    batch_size: int = Field(32, ge=2)
+    lr: float = 5e-5
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 30
+    seed: int = 0
+    max_length: int = 256
+    scifact_weight: int = Field(3, ge=1)
+    eval_every: int = Field(50, ge=1)
+    checkpoint_every: int = Field(25, ge=1)
+    bf16: bool = True
+    threads: int = 0
+
+
+class VerifierTask:
+    def __init__(self, config: VerifierConfig, ft: FineTune, splits: dict[str, list[Pair]]) -> None:
+        import torch
+
+        self.config, self.ft, self.splits = config, ft, splits
+        self.head = ft.extra["head"]
+        train_pairs = splits["train"]
+        counts = np.bincount([LABEL_INDEX[p.label] for p in train_pairs], minlength=len(LABELS))
+        self.class_weights = torch.tensor(
+            len(train_pairs) / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float32
+        )
+        self.pool = [
+            i
+            for i, p in enumerate(train_pairs)
+            for _ in range(config.scifact_weight if p.source == "scifact" else 1)
+        ]
+
+    def batches(self):
+        pairs, size = self.splits["train"], self.config.batch_size
+        epoch = 0
+        while True:
+            order = np.random.default_rng([self.config.seed, epoch]).permutation(self.pool)
+            for start in range(0, len(order) - size + 1, size):
+                yield "pairs", [pairs[i] for i in order[start : start + size]]
+            epoch += 1
+
+    def logits(self, pairs: list[Pair]):
+        return pair_logits(
+            self.ft.model,
+            self.head,
+            [p.claim for p in pairs],
+            [p.evidence for p in pairs],
+            bf16=self.config.bf16,
+            max_length=self.config.max_length,
+        )
+
+    def loss(self, batch: list[Pair]):
+        import torch
+        import torch.nn.functional as F
+
+        targets = torch.tensor([LABEL_INDEX[p.label] for p in batch])
+        return F.cross_entropy(self.logits(batch), targets, weight=self.class_weights)
+
+    def split_logits(self, name: str) -> np.ndarray:
+        import torch
+
+        pairs = self.splits[name]
+        with torch.no_grad():
+            return np.concatenate(
+                [self.logits(pairs[i : i + 64]).float().numpy() for i in range(0, len(pairs), 64)]
+            )
+
+    def evaluate(self) -> tuple[float, dict]:
+        logits = self.split_logits("calibration")
+        gold = np.array([LABEL_INDEX[p.label] for p in self.splits["calibration"]])
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        loss = float(-np.mean(log_probs[np.arange(len(gold)), gold]))
+        predicted = logits.argmax(axis=1)
+        return loss, {
+            "calibration_loss": loss,
+            "calibration_macro_f1": macro_f1(predicted, gold, range(len(LABELS))),
+        }
+
+    def export(self, directory: Path, metadata: dict[str, str]) -> Path:
+        from safetensors.torch import save_file
+
+        directory.mkdir(parents=True, exist_ok=True)
+        self.ft.export_delta(directory / DELTA_FILE, metadata)
+        save_file(
+            {k: v.detach().contiguous() for k, v in self.head.state_dict().items()},
+            str(directory / HEAD_FILE),
+        )
+        return directory
+
+
+def scifact_metrics(probabilities: np.ndarray, pairs: list[Pair]) -> dict[str, float]:
+    """SciFact RTE view: supported = entailment; contradicted and NEI = not_entailment."""
+    from synth.verify.calibration import accuracy, binary_ece
+
+    gold = np.array([p.label is Label.SUPPORTED for p in pairs], dtype=int)
+    predicted = (probabilities[:, 0] >= 0.5).astype(int)
+    return {
+        "accuracy": accuracy(predicted, gold),
+        "balanced_accuracy": balanced_accuracy(predicted, gold),
+        "macro_f1": macro_f1(predicted, gold, [0, 1]),
+        "ece": binary_ece(probabilities[:, 0], gold),
+    }
+
+
+class VerifierTrainer:
+    def __init__(
+        self,
+        config: VerifierConfig,
+        out_dir: Path,
+        base_dir: Path,
+        fulltext_records: list[dict],
+        progress: Progress = NullProgress(),
+    ) -> None:
+        import torch
+
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        torch.manual_seed(config.seed)
+        self.config, self.out_dir, self.base_dir, self.progress = (
+            config,
+            out_dir,
+            base_dir,
+            progress,
+        )
+        self.splits = build_pairs(config.scifact, config.lareqa, fulltext_records, config.seed)
+        self.ft = FineTune(
+            base_dir,
+            lr=config.lr,
+            weight_decay=config.weight_decay,
+            warmup_steps=config.warmup_steps,
+            steps=config.steps,
+            max_seq_length=config.max_length,
+            extra={"head": make_head()},
+            extra_lr=config.head_lr,
+        )
+        self.task = VerifierTask(config, self.ft, self.splits)
+
+    def run(self) -> Path:
+        import torch
+        from safetensors.torch import load_file
+
+        manifest = {
+            "seed": self.config.seed,
+            "torch": torch.__version__,
+            "base_model": str(self.base_dir),
+            "pairs": {k: len(v) for k, v in self.splits.items()},
+        }
+        best = train(
+            self.ft,
+            self.task,
+            self.out_dir,
+            steps=self.config.steps,
+            eval_every=self.config.eval_every,
+            checkpoint_every=self.config.checkpoint_every,
+            config_json=self.config.model_dump_json(indent=2),
+            manifest=manifest,
+            progress=self.progress,
+        )
+        # Reload the best weights, fit the temperature on the calibration split.
+        from synth.retrieve.delta import dequantize, load_delta
+
+        tensors, _ = load_delta(best / DELTA_FILE)
+        with torch.no_grad():
+            for name, param in self.ft.trainable.items():
+                if name in tensors:
+                    base = torch.from_numpy(self.ft.base_state[name])
+                    param.copy_(base + torch.from_numpy(dequantize(tensors, name)))
+            self.task.head.load_state_dict(load_file(str(best / HEAD_FILE)))
+        self.ft.train_mode(False)
+        logits = self.task.split_logits("calibration")
+        gold = np.array([LABEL_INDEX[p.label] for p in self.splits["calibration"]])
+        scaler = TemperatureScaler.fit(logits, gold)
+        (best / CALIBRATION_FILE).write_text(
+            json.dumps(
+                {
+                    "temperature": scaler.temperature,
+                    "fitted_on": "calibration split",
+                    "pairs": int(len(gold)),
+                },
+                indent=2,
+            )
+        )
+        return best
