@@ -38,7 +38,7 @@ class ParseSettings(BaseModel):
 
 class RetrieveSettings(BaseModel):
     model: str = Field(
-        "base",
+        "default",
         description="Encoder: 'base' (untuned multilingual-e5-small), 'default' (the shipped "
         "hybrid-trained retriever), a delta file, a training run directory, or a "
         "sentence-transformers folder.",

@@ -1,0 +1,189 @@
+"""Verifier quality, calibration and speed.
+
+    python -m bench.verifier --verifier runs/verifier [--bootstrap 1000]
+
+- SciFact RTE dev (209 pairs; supported = entailment, contradicted and NEI = not_entailment):
+  accuracy, balanced accuracy, macro-F1 and ECE (15 bins), each with a bootstrap 95% interval,
+  and a reliability diagram (PNG, needs the `bench` extra: matplotlib).
+- The generated test split (held-out XQuAD-R articles and unarXive papers): three-way macro-F1
+  overall, per claim language, and for claim language != evidence language.
+- Speed on this machine: claim-evidence pairs per second, and whole-claim latency with k = 10
+  candidate sentences.
+Writes bench/results/<date>_verifier.json (+ _reliability.png).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.manifest import ROOT, manifest, write_result
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def reliability_png(probs: np.ndarray, gold: np.ndarray, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from synth.verify.calibration import reliability_bins
+
+    bins = [b for b in reliability_bins(probs, gold) if b["count"]]
+    fig, ax = plt.subplots(figsize=(4.5, 4.5), dpi=120)
+    ax.plot([0, 1], [0, 1], "--", color="grey", lw=1, label="perfect calibration")
+    ax.bar(
+        [(b["low"] + b["high"]) / 2 for b in bins],
+        [b["observed"] for b in bins],
+        width=1 / 15,
+        alpha=0.6,
+        edgecolor="black",
+        label="observed share supported",
+    )
+    ax.plot(
+        [b["mean_prob"] for b in bins],
+        [b["observed"] for b in bins],
+        "o",
+        color="C3",
+        label="bin mean confidence",
+    )
+    for b in bins:
+        ax.annotate(
+            str(b["count"]),
+            ((b["low"] + b["high"]) / 2, b["observed"]),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
+    ax.set(
+        xlim=(0, 1), ylim=(0, 1.05), xlabel="P(supported)", ylabel="share entailment", title=title
+    )
+    ax.legend(loc="upper left", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verifier", default="default")
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    args = parser.parse_args()
+
+    from synth.core.ids import PaperId
+    from synth.core.paths import Layout
+    from synth.core.settings import load_settings
+    from synth.core.types import Claim, Evidence, Label
+    from synth.fetch.corpus import iter_fulltext_records
+    from synth.train.verifier_data import build_pairs
+    from synth.verify.calibration import (
+        accuracy,
+        balanced_accuracy,
+        binary_ece,
+        bootstrap_ci,
+        macro_f1,
+    )
+    from synth.verify.nli import LABELS, load_nli_verifier
+
+    settings = load_settings()
+    models = settings.retrieve.model_dir or Layout(settings.home).models
+    verifier = load_nli_verifier(args.verifier, models, settings.retrieve)
+    splits = build_pairs(SHARED / "scifact", [SHARED / "xquad-r"], list(iter_fulltext_records()))
+
+    dev = splits["scifact_dev"]
+    started = time.perf_counter()
+    probs = verifier.probabilities([p.claim for p in dev], [p.evidence for p in dev])
+    dev_seconds = time.perf_counter() - started
+    gold = np.array([p.label is Label.SUPPORTED for p in dev], dtype=int)
+    p_support = probs[:, 0]
+    predicted = (p_support >= 0.5).astype(int)
+    n = args.bootstrap
+    scifact = {
+        "pairs": len(dev),
+        "accuracy": bootstrap_ci(accuracy, predicted, gold, n_resamples=n),
+        "balanced_accuracy": bootstrap_ci(balanced_accuracy, predicted, gold, n_resamples=n),
+        "macro_f1": bootstrap_ci(
+            lambda a, b: macro_f1(a, b, [0, 1]), predicted, gold, n_resamples=n
+        ),
+        "ece": bootstrap_ci(binary_ece, p_support, gold, n_resamples=n),
+    }
+    png = ROOT / "bench" / "results" / f"{time.strftime('%Y-%m-%d')}_verifier_reliability.png"
+    try:
+        reliability_png(p_support, gold, png, "SciFact RTE dev (209 pairs)")
+    except ImportError:
+        png = None
+
+    test = splits["generated_test"]
+    t_probs = verifier.probabilities([p.claim for p in test], [p.evidence for p in test])
+    t_pred = np.array([LABELS[i].value for i in t_probs.argmax(axis=1)])
+    t_gold = np.array([p.label.value for p in test])
+    labels = [label.value for label in LABELS]
+    by_lang = {}
+    for lang in sorted({p.claim_lang for p in test}):
+        mask = np.array([p.claim_lang == lang for p in test])
+        by_lang[lang] = {
+            "pairs": int(mask.sum()),
+            "macro_f1": macro_f1(t_pred[mask], t_gold[mask], labels),
+        }
+    cross = np.array([p.claim_lang != p.evidence_lang for p in test])
+    generated = {
+        "pairs": len(test),
+        "macro_f1": macro_f1(t_pred, t_gold, labels),
+        "cross_language_macro_f1": macro_f1(t_pred[cross], t_gold[cross], labels),
+        "cross_language_pairs": int(cross.sum()),
+        "per_claim_language": by_lang,
+    }
+
+    # speed: pairs per second, and one claim against k = 10 candidates
+    claims = [p.claim for p in dev[:128]]
+    evidences = [p.evidence for p in dev[:128]]
+    verifier.probabilities(claims[:16], evidences[:16])  # warm-up
+    rates = []
+    for _ in range(3):
+        start = time.perf_counter()
+        verifier.probabilities(claims, evidences)
+        rates.append(len(claims) / (time.perf_counter() - start))
+    pid = PaperId("arxiv:0000.00000")
+    candidates = [Evidence(pid, 0, 0, len(e), e, 0.0) for e in evidences[:10]]
+    latencies = []
+    for claim in claims[:10]:
+        start = time.perf_counter()
+        verifier.verify(Claim("c", claim), candidates)
+        latencies.append(time.perf_counter() - start)
+    speed = {
+        "pairs_per_s": statistics.median(rates),
+        "runs": rates,
+        "claim_latency_k10_s_median": statistics.median(latencies),
+        "scifact_dev_wall_s": dev_seconds,
+    }
+
+    data = manifest(
+        "verifier",
+        [sys.executable, "-m", "bench.verifier", *sys.argv[1:]],
+        verifier=args.verifier,
+        model_id=verifier.model_id,
+        temperature=verifier.temperature,
+        scifact_dev=scifact,
+        generated_test=generated,
+        speed=speed,
+        reliability_png=str(png.relative_to(ROOT)) if png else None,
+    )
+    for key in ("accuracy", "balanced_accuracy", "macro_f1", "ece"):
+        point, low, high = scifact[key]
+        print(f"SciFact dev {key:18s} {point:.3f} [{low:.3f}, {high:.3f}]", file=sys.stderr)
+    print(
+        f"generated test macro-F1 {generated['macro_f1']:.3f} (cross-language "
+        f"{generated['cross_language_macro_f1']:.3f}); {speed['pairs_per_s']:.1f} pairs/s",
+        file=sys.stderr,
+    )
+    print(write_result("verifier", data))
+
+
+if __name__ == "__main__":
+    main()
