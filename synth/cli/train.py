@@ -12,6 +12,35 @@ from synth.cli import app
 from synth.core.errors import ConfigError
 
 
+def _resolve(model, config: Path | None, out: Path, flags: dict, command: str):
+    """Config file (or the run's saved config when resuming) overridden by the flags given."""
+    from pydantic import ValidationError
+
+    values = tomllib.loads(config.read_text(encoding="utf-8")) if config else {}
+    saved = out / "config.json"
+    if saved.is_file() and not config:
+        values = model.model_validate_json(saved.read_text()).model_dump()
+    values.update({k: v for k, v in flags.items() if v is not None})
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise ConfigError(
+            f"invalid {command} config: {error['loc']}: {error['msg']}",
+            hint=f"see `synth {command} --help`",
+        ) from exc
+
+
+def _base_model_dir(g) -> Path:
+    """The untuned encoder every training run starts from (converted once)."""
+    from synth.core.paths import Layout
+    from synth.retrieve.embed import load_base_embedder
+
+    settings = g.settings()
+    models = settings.retrieve.model_dir or Layout(settings.home).models
+    return load_base_embedder(models, settings.retrieve, g.progress()).model_dir
+
+
 @app.command()
 def train(
     ctx: typer.Context,
@@ -33,18 +62,9 @@ def train(
 
     Example: synth train --data ../shared/data/xquad-r --strategy hybrid --alpha 0.5 --steps 300 --out runs/hybrid
     """
-    from pydantic import ValidationError
-
-    from synth.core.paths import Layout
-    from synth.retrieve.embed import load_base_embedder
     from synth.train.loop import TrainConfig, Trainer
 
     g = ctx.obj
-    settings = g.settings()
-    values = tomllib.loads(config.read_text(encoding="utf-8")) if config else {}
-    saved = out / "config.json"
-    if saved.is_file() and not config:
-        values = TrainConfig.model_validate_json(saved.read_text()).model_dump()
     flags = {
         "data": data,
         "strategy": strategy,
@@ -54,17 +74,8 @@ def train(
         "lr": lr,
         "seed": seed,
     }
-    values.update({k: v for k, v in flags.items() if v is not None})
-    try:
-        resolved = TrainConfig.model_validate(values)
-    except ValidationError as exc:
-        raise ConfigError(
-            f"invalid training config: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
-            hint="see `synth train --help`",
-        ) from exc
-    models = settings.retrieve.model_dir or Layout(settings.home).models
-    base = load_base_embedder(models, settings.retrieve, g.progress())
-    best = Trainer(resolved, out, base.model_dir, g.progress()).run()
+    resolved = _resolve(TrainConfig, config, out, flags, "train")
+    best = Trainer(resolved, out, _base_model_dir(g), g.progress()).run()
     typer.echo(str(best))
 
 
@@ -91,31 +102,13 @@ def train_verifier(
 
     Example: synth train-verifier --scifact ../shared/data/scifact --lareqa ../shared/data/xquad-r --out runs/verifier
     """
-    from pydantic import ValidationError
-
-    from synth.core.paths import Layout
     from synth.fetch.corpus import iter_fulltext_records
-    from synth.retrieve.embed import load_base_embedder
     from synth.train.verifier_loop import VerifierConfig, VerifierTrainer
 
     g = ctx.obj
-    settings = g.settings()
-    values = tomllib.loads(config.read_text(encoding="utf-8")) if config else {}
-    saved = out / "config.json"
-    if saved.is_file() and not config:
-        values = VerifierConfig.model_validate_json(saved.read_text()).model_dump()
     flags = {"scifact": scifact, "lareqa": lareqa, "steps": steps, "seed": seed}
-    values.update({k: v for k, v in flags.items() if v is not None})
-    try:
-        resolved = VerifierConfig.model_validate(values)
-    except ValidationError as exc:
-        raise ConfigError(
-            f"invalid verifier config: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
-            hint="see `synth train-verifier --help`",
-        ) from exc
-    models = settings.retrieve.model_dir or Layout(settings.home).models
-    base = load_base_embedder(models, settings.retrieve, g.progress())
+    resolved = _resolve(VerifierConfig, config, out, flags, "train-verifier")
     trainer = VerifierTrainer(
-        resolved, out, base.model_dir, list(iter_fulltext_records()), g.progress()
+        resolved, out, _base_model_dir(g), list(iter_fulltext_records()), g.progress()
     )
     typer.echo(str(trainer.run()))

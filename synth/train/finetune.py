@@ -36,6 +36,15 @@ def git_commit() -> str:
         return "unknown"
 
 
+def seed_torch(seed: int, threads: int = 0) -> None:
+    """One seed for torch's initialisation and dropout; optional thread count."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+
+
 class FineTune:
     """A sentence-transformers encoder (plus optional extra modules, e.g. a classifier head)
     under one optimiser and one learning-rate schedule."""

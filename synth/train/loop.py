@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from synth.core.console import NullProgress, Progress
 from synth.retrieve.lareqa import LareqaSet, evaluate_lareqa, load_lareqa
 from synth.train.data import Triplet, groups_from_lareqa
-from synth.train.finetune import FineTune, train
+from synth.train.finetune import FineTune, seed_torch, train
 from synth.train.samplers import BatchSampler
 
 DELTA_FILE = "retriever.safetensors"
@@ -168,11 +168,7 @@ class Trainer:
         base_dir: Path,
         progress: Progress = NullProgress(),
     ) -> None:
-        import torch
-
-        if config.threads:
-            torch.set_num_threads(config.threads)
-        torch.manual_seed(config.seed)
+        seed_torch(config.seed, config.threads)
         self.config, self.out_dir, self.base_dir, self.progress = (
             config,
             out_dir,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from synth.core.console import NullProgress, Progress
 from synth.core.types import Label
-from synth.train.finetune import FineTune, train
+from synth.train.finetune import FineTune, seed_torch, train
 from synth.train.verifier_data import Pair, build_pairs
 from synth.verify.calibration import TemperatureScaler, balanced_accuracy, macro_f1
 from synth.verify.nli import CALIBRATION_FILE, DELTA_FILE, HEAD_FILE, LABELS, make_head, pair_logits
@@ -142,11 +142,7 @@ class VerifierTrainer:
         fulltext_records: list[dict],
         progress: Progress = NullProgress(),
     ) -> None:
-        import torch
-
-        if config.threads:
-            torch.set_num_threads(config.threads)
-        torch.manual_seed(config.seed)
+        seed_torch(config.seed, config.threads)
         self.config, self.out_dir, self.base_dir, self.progress = (
             config,
             out_dir,

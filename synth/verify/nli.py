@@ -24,6 +24,7 @@ import numpy as np
 from synth.core.types import Claim, Evidence, Label, Verdict
 from synth.verify.calibration import softmax
 from synth.verify.guards import name_mismatch, number_mismatch
+from synth.verify.verifier import no_evidence
 
 log = logging.getLogger(__name__)
 
@@ -194,14 +195,7 @@ class NliVerifier:
     def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict:
         candidates = list(candidates)[: self.max_candidates]
         if not candidates:
-            return Verdict(
-                claim,
-                Label.NOT_ENOUGH_INFO,
-                0.0,
-                (),
-                self.method,
-                reason="no_candidates: the sources have no passage to check",
-            )
+            return no_evidence(claim, self.method)
         probs = self.probabilities([claim.text] * len(candidates), [c.quote for c in candidates])
         support, contra = probs[:, 0], probs[:, 1]
         best_support, best_contra = int(np.argmax(support)), int(np.argmax(contra))

@@ -41,6 +41,18 @@ _STOP = set(
 _WORD = re.compile(r"\w+")
 
 
+def no_evidence(claim: Claim, method: str) -> Verdict:
+    """The verdict when the sources offer no candidate sentence at all."""
+    return Verdict(
+        claim,
+        Label.NOT_ENOUGH_INFO,
+        0.0,
+        (),
+        method,
+        reason="no_candidates: the sources have no other passage to check",
+    )
+
+
 class Verifier(Protocol):
     method: str
     description: str  # one sentence for a report's Methodology
@@ -79,14 +91,7 @@ class SimilarityVerifier:
 
     def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict:
         if not candidates:
-            return Verdict(
-                claim,
-                Label.NOT_ENOUGH_INFO,
-                0.0,
-                (),
-                self.method,
-                reason="no_candidates: the sources have no other passage to check",
-            )
+            return no_evidence(claim, self.method)
         claim_vector = self.encoder.queries([claim.text])[0]
         vectors = self.encoder.passages([c.quote for c in candidates])
         cosines = vectors @ claim_vector  # (n_candidates,)

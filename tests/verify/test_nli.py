@@ -27,7 +27,7 @@ def _evidence(quote: str, start: int = 0) -> Evidence:
 
 
 def test_labels_are_in_supported_contradicted_nei_order_with_their_marks():
-    assert [(l.value, l.mark) for l in LABELS] == [
+    assert [(label.value, label.mark) for label in LABELS] == [
         ("supported", "✓"), ("contradicted", "×"), ("not_enough_info", "?")]
 
 
