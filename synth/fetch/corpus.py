@@ -36,7 +36,12 @@ def iter_fulltext_records(root: Path | None = None) -> Iterator[dict[str, Any]]:
 
 
 def corpus_version(root: Path | None = None) -> str:
-    """Changes whenever a shipped file changes, so the library re-ingests."""
+    """A hash of the shipped files' contents: any change to them makes the library re-ingest
+    (a size alone would miss an edit that keeps the size)."""
+    import hashlib
+
     root = root or corpus_dir()
-    stats = sorted((p.name, p.stat().st_size) for p in root.iterdir() if p.is_file())
-    return json.dumps(stats)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.iterdir() if p.is_file()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]

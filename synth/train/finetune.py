@@ -145,6 +145,18 @@ class FineTune:
         torch.set_rng_state(payload["torch_rng"])
         return payload["state"]
 
+    def restore_delta(self, path: Path) -> None:
+        """Set the encoder to base + the delta at `path` (the inverse of `export_delta`)."""
+        import torch
+
+        from synth.retrieve.delta import dequantize, load_delta
+
+        tensors, _ = load_delta(path)
+        with torch.no_grad():
+            for name, param in self.trainable.items():
+                change = dequantize(tensors, name) if name in tensors else 0.0
+                param.copy_(torch.from_numpy(self.base_state[name] + change))
+
     def export_delta(self, path: Path, metadata: dict[str, str]) -> Path:
         """The encoder's current weights as an int8 delta over the base model."""
         from synth.retrieve.delta import save_delta

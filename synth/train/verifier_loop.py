@@ -184,15 +184,8 @@ class VerifierTrainer:
             progress=self.progress,
         )
         # Reload the best weights, fit the temperature on the calibration split.
-        from synth.retrieve.delta import dequantize, load_delta
-
-        tensors, _ = load_delta(best / DELTA_FILE)
-        with torch.no_grad():
-            for name, param in self.ft.trainable.items():
-                if name in tensors:
-                    base = torch.from_numpy(self.ft.base_state[name])
-                    param.copy_(base + torch.from_numpy(dequantize(tensors, name)))
-            self.task.head.load_state_dict(load_file(str(best / HEAD_FILE)))
+        self.ft.restore_delta(best / DELTA_FILE)
+        self.task.head.load_state_dict(load_file(str(best / HEAD_FILE)))
         self.ft.train_mode(False)
         logits = self.task.split_logits("calibration")
         gold = np.array([LABEL_INDEX[p.label] for p in self.splits["calibration"]])

