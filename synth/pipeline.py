@@ -85,16 +85,20 @@ def ensure_corpus(
     """Load the bundled corpus into the library (only what changed since the last time)."""
     docs: list[tuple[ParsedDoc, str]] = []
     version = corpus.corpus_version() + chunk_fingerprint(settings)
-    if library.get_meta("corpus_version") == version:
-        return [p.id for p in library.papers(source=SourceKind.CORPUS)]
+    if library.get_meta("corpus_version") == version and (known := library.get_meta("corpus_ids")):
+        return [PaperId(pid) for pid in json.loads(known)]
     for record in corpus.iter_abstract_records():
         docs.append((abstract_doc(record), _record_hash(record)))
     for record in corpus.iter_fulltext_records():
         docs.append((unarxive_doc(record), _record_hash(record)))
     ids = []
     for doc, digest in progress.track(docs, "loading the bundled corpus", total=len(docs)):
-        ingest(library, doc, digest, settings)
+        # A full text the user fetched or added under the same id outranks a corpus abstract.
+        pid = doc.paper.id
+        if not (library.has(pid) and library.paper(pid).source != SourceKind.CORPUS):
+            ingest(library, doc, digest, settings)
         ids.append(doc.paper.id)
+    library.set_meta("corpus_ids", json.dumps(ids))
     library.set_meta("corpus_version", version)
     return ids
 

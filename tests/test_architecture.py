@@ -27,7 +27,7 @@ def _imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("stage", ORDER)
 def test_a_stage_never_imports_a_later_stage(stage):
-    later = ORDER[ORDER.index(stage) + 1 :] + ["pipeline", "cli"]
+    later = ORDER[ORDER.index(stage) + 1 :] + ["pipeline", "recheck", "cli"]
     for path in (PACKAGE / stage).glob("*.py"):
         for name in _imports(path):
             parts = name.split(".")

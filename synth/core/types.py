@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from synth.core.ids import PaperId, PassageId
 
@@ -156,3 +157,102 @@ class Report:
         for verdict in self.verdicts:
             out[verdict.label.value] += 1
         return out
+
+
+# Batch re-verification of existing claim tables ---------------------------------------------
+NOT_CHECKED_MARK = "–"  # a claim whose sources were all unavailable: no verdict, no confidence
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    """One row of an existing claims table, as written there."""
+
+    text: str
+    mark: str | None  # normalised: ✓ × ? – (None when the row has none)
+    confidence: float | None
+    truncated: bool
+    references: tuple[str, ...] = ()  # per-row references (claim lists); else the report's
+
+
+@dataclass(frozen=True, slots=True)
+class StatedCounts:
+    """What a report says about its own process ("8 papers retrieved", ...)."""
+
+    papers_retrieved: int | None = None
+    claims_extracted: int | None = None
+    verified: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimReport:
+    """An existing report (or claim list) read for re-verification."""
+
+    path: Path
+    layout: str  # text | markdown | json | csv | tsv | jsonl
+    title: str
+    date: str | None
+    question: str | None
+    rows: tuple[ClaimRow, ...]
+    references: tuple[str, ...]  # arXiv ids, versions kept, in order of first mention
+    counts: StatedCounts = StatedCounts()
+    sections: dict[str, str] = field(default_factory=dict)  # heading -> body text
+    table_style: str = "tab"  # how its claims table was written: tab | pipe
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """A cited reference, resolved against the library (or not)."""
+
+    cited: str  # as the report cites it, e.g. "2408.10536v1"
+    paper: Paper | None  # what was checked; None when unavailable
+    checked: str  # e.g. "2408.10536v1 (full text)", "2408.10536 (abstract, bundled corpus)"
+    problem: str | None = None  # why it is unavailable
+
+
+@dataclass(frozen=True, slots=True)
+class RowCheck:
+    """One claims-table row, re-verified (or not checked when no source was available)."""
+
+    row: ClaimRow
+    verdict: Verdict | None
+    checked_text: str  # what was verified: the row's text, cut at the last full word if truncated
+    not_checked: str | None = None  # why there is no verdict
+    cached: bool = False  # the verdict came from the library, no model work
+
+    @property
+    def mark(self) -> str:
+        return self.verdict.label.mark if self.verdict else NOT_CHECKED_MARK
+
+    @property
+    def was(self) -> str:
+        return self.row.mark or "none"
+
+    @property
+    def changed(self) -> bool:
+        return self.row.mark is not None and self.row.mark != self.mark
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something wrong with a report itself, independent of any single claim's verdict."""
+
+    kind: str  # count_mismatch | unused_reference | unavailable_reference |
+    #            unanswered_question | near_duplicate_claims | unverifiable_process
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedReport:
+    """An existing report after re-verification: rows, resolved references, findings."""
+
+    source: ClaimReport
+    rows: tuple[RowCheck, ...]
+    references: tuple[SourceRef, ...]
+    findings: tuple[Finding, ...]
+    method: str  # the verifier that decided
+    method_description: str = ""  # one sentence, for the Methodology text
+    encoder: str = ""  # the retriever's model id
+
+    @property
+    def changes(self) -> tuple[RowCheck, ...]:
+        return tuple(r for r in self.rows if r.changed)

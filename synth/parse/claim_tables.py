@@ -21,10 +21,10 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from synth.core.errors import ParseError
+from synth.core.types import ClaimReport, ClaimRow, StatedCounts
 
 SECTIONS = (
     "Abstract",
@@ -61,35 +61,6 @@ _ARXIV_BARE = re.compile(r"(?<![\w./])(\d{4}\.\d{4,5})(v\d+)?(?![\w])")
 _DATE = re.compile(
     r"^\s*(?:[A-Z][a-z]+ \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]+ \d{4})\s*$"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimRow:
-    text: str
-    mark: str | None  # normalised: ✓ × ? – (None when the row has none)
-    confidence: float | None
-    truncated: bool
-    references: tuple[str, ...] = ()  # per-row references (claim lists); else the report's
-
-
-@dataclass(frozen=True, slots=True)
-class StatedCounts:
-    papers_retrieved: int | None = None
-    claims_extracted: int | None = None
-    verified: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimReport:
-    path: Path
-    layout: str  # text | markdown | json | csv | tsv | jsonl
-    title: str
-    date: str | None
-    question: str | None
-    rows: tuple[ClaimRow, ...]
-    references: tuple[str, ...]  # arXiv ids, versions kept, in order of first mention
-    counts: StatedCounts = StatedCounts()
-    sections: dict[str, str] = field(default_factory=dict)  # heading -> body text
 
 
 def decode(data: bytes) -> str:
@@ -204,6 +175,7 @@ def parse_text_report(path: Path, text: str) -> ClaimReport:
         arxiv_ids(sections.get("References", "")),
         _counts(text),
         sections,
+        "tab" if "\t" in sections["5 Extracted Claims"] else "pipe",
     )
 
 
@@ -221,6 +193,19 @@ def _counts(text: str) -> StatedCounts:
 
 def parse_json_report(path: Path, text: str) -> ClaimReport:
     data = json.loads(text)
+    if data.get("kind") == "reverified_report":  # `synth verify --format json` output
+        return ClaimReport(
+            path,
+            "json",
+            data.get("title", path.stem),
+            data.get("date"),
+            data.get("question"),
+            tuple(
+                ClaimRow(r["claim"], r.get("mark"), r.get("confidence"), r.get("truncated", False))
+                for r in data["rows"]
+            ),
+            tuple(r["cited"] for r in data.get("references", [])),
+        )
     if "verdicts" not in data:
         raise ParseError(f"{path}: JSON without 'verdicts' is not a synth report")
     rows = tuple(
@@ -245,41 +230,48 @@ def parse_json_report(path: Path, text: str) -> ClaimReport:
     )
 
 
-def parse_claim_list(path: Path, text: str, layout: str) -> ClaimReport:
+def parse_claim_list(path: Path, text: str, layout: str) -> list[ClaimReport]:
+    """A CSV/TSV/JSONL claim list -> one ClaimReport per value of its `report` column."""
     if layout == "jsonl":
         records = [json.loads(line) for line in text.splitlines() if line.strip()]
     else:
         records = list(
             csv.DictReader(io.StringIO(text), delimiter="\t" if layout == "tsv" else ",")
         )
-    if not records or "claim" not in records[0]:
+    if not records or not isinstance(records[0], dict) or "claim" not in records[0]:
         raise ParseError(
             f"{path}: a claim list needs a 'claim' column",
-            hint="columns: claim, references (arXiv ids), optional mark, confidence",
+            hint="columns: claim, references (arXiv ids), optional mark, confidence, report",
         )
-    rows, all_refs = [], {}
+    groups: dict[str, list[ClaimRow]] = {}
     for record in records:
+        text_ = str(record.get("claim") or "").strip()
+        if not text_:
+            continue
         refs = tuple(
             m.group(1) + (m.group(2) or "")
             for m in _ARXIV_BARE.finditer(str(record.get("references") or ""))
         )
         refs += tuple(r for r in arxiv_ids(str(record.get("references") or "")) if r not in refs)
-        for ref in refs:
-            all_refs.setdefault(ref, None)
-        text_ = str(record["claim"]).strip()
         mark = normalise_mark(str(record.get("mark") or "")) if record.get("mark") else None
         conf = (
             parse_confidence(str(record["confidence"]))
             if record.get("confidence") not in (None, "")
             else None
         )
-        rows.append(ClaimRow(text_, mark, conf, is_truncated(text_), refs))
-    title = str(records[0].get("report") or path.stem)
-    return ClaimReport(path, layout, title, None, None, tuple(rows), tuple(all_refs))
+        name = str(record.get("report") or path.stem)
+        groups.setdefault(name, []).append(ClaimRow(text_, mark, conf, is_truncated(text_), refs))
+    reports = []
+    for name, rows in groups.items():
+        refs = dict.fromkeys(ref for row in rows for ref in row.references)
+        reports.append(
+            ClaimReport(path, layout, name, None, None, tuple(rows), tuple(refs), table_style="tab")
+        )
+    return reports
 
 
-def read_report(path: Path) -> ClaimReport:
-    """Read any supported layout.
+def read_reports(path: Path) -> list[ClaimReport]:
+    """Read any supported layout; a claim list may hold several reports (its `report` column).
 
     Raises:
         ParseError: the file cannot be read as a report (the message names the file and what
@@ -294,7 +286,12 @@ def read_report(path: Path) -> ClaimReport:
         if suffix in (".csv", ".tsv", ".jsonl"):
             return parse_claim_list(path, text, suffix[1:])
         if suffix == ".json" or text.lstrip().startswith("{"):
-            return parse_json_report(path, text)
-    except (json.JSONDecodeError, KeyError, csv.Error) as exc:
+            return [parse_json_report(path, text)]
+    except (json.JSONDecodeError, KeyError, TypeError, csv.Error) as exc:
         raise ParseError(f"{path}: malformed {suffix[1:] or 'JSON'} ({exc})") from exc
-    return parse_text_report(path, text)
+    return [parse_text_report(path, text)]
+
+
+def read_report(path: Path) -> ClaimReport:
+    """Read a file that holds one report (see `read_reports`)."""
+    return read_reports(path)[0]

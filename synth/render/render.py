@@ -64,9 +64,10 @@ def md_quote(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _environment(templates: Path) -> jinja2.Environment:
+def environment(templates: Path | None = None) -> jinja2.Environment:
+    """The templates folder (default: the shipped `templates/`) with synth's filters."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=jinja2.FileSystemLoader(str(templates or resource_dir("templates"))),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -94,6 +95,6 @@ def report_dict(report: Report) -> dict[str, Any]:
 def render(report: Report, fmt: Format, templates: Path | None = None) -> str:
     if fmt is Format.JSON:
         return json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"
-    env = _environment(templates or resource_dir("templates"))
+    env = environment(templates)
     template = env.get_template(f"report.{fmt.value}.j2")
     return template.render(report=report, counts=report.counts)

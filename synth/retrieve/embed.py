@@ -120,23 +120,20 @@ SHIPPED_DELTA = (
 )
 
 
-def load_embedder(
-    models_dir: Path, settings: RetrieveSettings, progress: Progress = NullProgress()
-) -> SentenceTransformerEmbedder:
-    """The encoder `settings.model` names (see RetrieveSettings.model).
+def resolve_encoder(name: str) -> tuple[str, Path | None, bool]:
+    """(model id, path, is_delta) for the encoder `name` names, without loading anything.
 
     Raises:
         ModelError: the name is neither a known model nor a usable path.
     """
     from synth.retrieve import delta
 
-    name = settings.model
     if name == "base":
-        return load_base_embedder(models_dir, settings, progress)
+        return convert.BASE_MODEL_ID, None, False
     path = SHIPPED_DELTA if name == "default" else Path(name).expanduser()
     if path.is_dir() and (path / "modules.json").is_file():
         stamp = int((path / "modules.json").stat().st_mtime)
-        return SentenceTransformerEmbedder(path, f"local:{path.resolve()}@{stamp}", settings)
+        return f"local:{path.resolve()}@{stamp}", path, False
     if path.is_dir() and (path / "best" / "retriever.safetensors").is_file():
         path = path / "best" / "retriever.safetensors"  # a training run directory
     if not path.is_file():
@@ -145,8 +142,21 @@ def load_embedder(
             hint="use 'base', 'default', a delta .safetensors file, a training run "
             "directory or a sentence-transformers folder",
         )
+    return delta.delta_model_id(convert.BASE_MODEL_ID, path), path, True
+
+
+def load_embedder(
+    models_dir: Path, settings: RetrieveSettings, progress: Progress = NullProgress()
+) -> SentenceTransformerEmbedder:
+    """The encoder `settings.model` names (see RetrieveSettings.model and resolve_encoder)."""
+    from synth.retrieve import delta
+
+    model_id, path, is_delta = resolve_encoder(settings.model)
+    if path is None:
+        return load_base_embedder(models_dir, settings, progress)
+    if not is_delta:
+        return SentenceTransformerEmbedder(path, model_id, settings)
     base = load_base_embedder(models_dir, settings, progress)
-    model_id = delta.delta_model_id(base.model_id, path)
     target = models_dir / model_id.replace("/", "_")
     if not (target / "modules.json").is_file():
         progress.status(f"applying {path.name} to the base encoder (once)…")

@@ -69,7 +69,22 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+def m002_verdicts(conn: sqlite3.Connection) -> None:
+    # Re-verification results, one row per (claim, sources, models) key: a batch killed
+    # mid-way keeps every committed row, and a rerun with nothing changed does no model work.
+    conn.executescript(
+        """
+        CREATE TABLE verdicts (
+            key TEXT PRIMARY KEY,                    -- sha256 of claim + sources + models
+            claim_text TEXT NOT NULL,
+            verdict TEXT NOT NULL,                   -- JSON (see store/verdicts.py)
+            created_at TEXT NOT NULL DEFAULT (datetime('now'))
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_verdicts]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -99,6 +99,11 @@ class Library:
             sql, args = sql + " WHERE source = ?", (source.value,)
         return [_paper(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
 
+    def content_hash(self, pid: PaperId) -> str | None:
+        """Hash of the bytes or record the stored paper was parsed from (None if absent)."""
+        row = self.conn.execute("SELECT content_hash FROM papers WHERE id = ?", (pid,)).fetchone()
+        return row[0] if row else None
+
     def remove(self, pid: PaperId) -> None:
         with self.conn:
             self.conn.execute("DELETE FROM papers WHERE id = ?", (pid,))

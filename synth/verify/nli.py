@@ -13,6 +13,7 @@ support whose best sentence states other numbers or lacks a named dataset or mod
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -91,6 +92,35 @@ def apply_guards(claim: str, evidence: str) -> str | None:
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "models" / "verifier"
 
 
+def verifier_files(name: str) -> list[Path]:
+    """Delta, head and calibration files of the verifier `name` names ('default' = shipped).
+
+    Raises:
+        ModelError: the directory lacks one of them.
+    """
+    from synth.core.errors import ModelError
+
+    directory = SHIPPED_DIR if name == "default" else Path(name).expanduser()
+    if (directory / "best").is_dir():
+        directory = directory / "best"  # a training run directory
+    files = [directory / f for f in (DELTA_FILE, HEAD_FILE, CALIBRATION_FILE)]
+    if not all(f.is_file() for f in files):
+        raise ModelError(
+            f"no trained verifier in {directory}",
+            hint=f"it needs {DELTA_FILE}, {HEAD_FILE} and {CALIBRATION_FILE}; "
+            "train one with `synth train-verifier`",
+        )
+    return files
+
+
+def verifier_id(name: str) -> str:
+    """Identity of a trained verifier from its files' contents (nothing is loaded)."""
+    digest = hashlib.sha256()
+    for path in verifier_files(name):
+        digest.update(path.read_bytes())
+    return f"{NliVerifier.method}:{digest.hexdigest()[:12]}"
+
+
 def load_nli_verifier(
     name: str,
     models_dir: Path,
@@ -105,20 +135,10 @@ def load_nli_verifier(
     Raises:
         ModelError: the directory lacks the delta, head or calibration file.
     """
-    from synth.core.errors import ModelError
     from synth.retrieve import delta
     from synth.retrieve.embed import load_base_embedder
 
-    directory = SHIPPED_DIR if name == "default" else Path(name).expanduser()
-    if (directory / "best").is_dir():
-        directory = directory / "best"  # a training run directory
-    files = [directory / f for f in (DELTA_FILE, HEAD_FILE, CALIBRATION_FILE)]
-    if not all(f.is_file() for f in files):
-        raise ModelError(
-            f"no trained verifier in {directory}",
-            hint=f"it needs {DELTA_FILE}, {HEAD_FILE} and {CALIBRATION_FILE}; "
-            "train one with `synth train-verifier`",
-        )
+    files = verifier_files(name)
     base = load_base_embedder(models_dir, retrieve_settings)
     model_id = delta.delta_model_id(base.model_id, files[0])
     target = models_dir / model_id.replace("/", "_")

@@ -212,3 +212,19 @@ def test_fuzzed_tables_never_crash_and_keep_every_well_formed_row(
     report = read_report(path)
     got = [(r.text, r.mark, r.confidence) for r in report.rows]
     assert got[: len(rows)] == [(c, m, v) for c, m, v in rows]
+
+
+def test_a_claim_list_holds_one_report_per_value_of_its_report_column(tmp_path):
+    from synth.parse.claim_tables import read_reports
+
+    path = tmp_path / "claims.tsv"
+    path.write_text(
+        "report\tclaim\treferences\tmark\n"
+        "A\tFirst claim.\t2408.10536\t✓\n"
+        "B\tSecond claim.\t2110.15725v1\t×\n"
+        "A\tThird claim.\t2408.10536 2506.15415\t?\n",
+        encoding="utf-8",
+    )
+    a, b = read_reports(path)
+    assert (a.title, [r.text for r in a.rows]) == ("A", ["First claim.", "Third claim."])
+    assert a.references == ("2408.10536", "2506.15415") and b.references == ("2110.15725v1",)

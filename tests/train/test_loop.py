@@ -91,8 +91,11 @@ def test_restore_delta_brings_back_the_exported_weights(config, model_dir, tmp_p
 
     from synth.train.loop import Trainer
 
-    trainer = Trainer(config.model_copy(update={"steps": 2, "eval_every": 100}), tmp_path / "run",
-                      _base(model_dir))
+    trainer = Trainer(
+        config.model_copy(update={"steps": 2, "eval_every": 100}),
+        tmp_path / "run",
+        _base(model_dir),
+    )
     trainer.run()
     path = trainer.export("final")
     trained = {n: p.detach().clone() for n, p in trainer.ft.trainable.items()}
@@ -100,5 +103,7 @@ def test_restore_delta_brings_back_the_exported_weights(config, model_dir, tmp_p
         for param in trainer.ft.trainable.values():
             param.zero_()
     trainer.ft.restore_delta(path)
-    worst = max(float((trained[n] - p.detach()).abs().max()) for n, p in trainer.ft.trainable.items())
+    worst = max(
+        float((trained[n] - p.detach()).abs().max()) for n, p in trainer.ft.trainable.items()
+    )
     assert worst < 1e-4, worst

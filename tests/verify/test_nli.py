@@ -28,14 +28,19 @@ def _evidence(quote: str, start: int = 0) -> Evidence:
 
 def test_labels_are_in_supported_contradicted_nei_order_with_their_marks():
     assert [(label.value, label.mark) for label in LABELS] == [
-        ("supported", "✓"), ("contradicted", "×"), ("not_enough_info", "?")]
+        ("supported", "✓"),
+        ("contradicted", "×"),
+        ("not_enough_info", "?"),
+    ]
 
 
 @pytest.mark.parametrize(
     ("rows", "label"),
-    [([[0.9, 0.05, 0.05], [0.1, 0.1, 0.8]], Label.SUPPORTED),
-     ([[0.1, 0.8, 0.1], [0.2, 0.1, 0.7]], Label.CONTRADICTED),
-     ([[0.3, 0.3, 0.4], [0.2, 0.1, 0.7]], Label.NOT_ENOUGH_INFO)],
+    [
+        ([[0.9, 0.05, 0.05], [0.1, 0.1, 0.8]], Label.SUPPORTED),
+        ([[0.1, 0.8, 0.1], [0.2, 0.1, 0.7]], Label.CONTRADICTED),
+        ([[0.3, 0.3, 0.4], [0.2, 0.1, 0.7]], Label.NOT_ENOUGH_INFO),
+    ],
     ids=["one-supporting-sentence", "one-contradicting-sentence", "neither"],
 )
 def test_the_claim_label_follows_its_most_decisive_sentence(rows, label):
@@ -49,7 +54,8 @@ def test_the_claim_label_follows_its_most_decisive_sentence(rows, label):
 def test_a_number_guard_vetoes_a_support_and_says_why():
     claim = Claim("c", "Training uses a learning rate of 3e-4.")
     verdict = _verifier([[0.95, 0.03, 0.02]]).verify(
-        claim, [_evidence("Training uses a learning rate of 3 × 10^-5.")])
+        claim, [_evidence("Training uses a learning rate of 3 × 10^-5.")]
+    )
     assert verdict.label is Label.NOT_ENOUGH_INFO
     assert verdict.reason == "number_mismatch: claim 3e-4, source 3 × 10^-5"
     assert verdict.confidence <= 0.2
@@ -58,7 +64,8 @@ def test_a_number_guard_vetoes_a_support_and_says_why():
 def test_a_support_in_another_surface_form_passes_the_guards():
     claim = Claim("c", "The mAP is reported for XQuAD-R with lr 3e-5.")
     verdict = _verifier([[0.9, 0.05, 0.05]]).verify(
-        claim, [_evidence("MAP is reported for XQuAD R with a learning rate of 3 × 10^-5.")])
+        claim, [_evidence("MAP is reported for XQuAD R with a learning rate of 3 × 10^-5.")]
+    )
     assert verdict.label is Label.SUPPORTED and verdict.reason is None
 
 
@@ -85,15 +92,33 @@ def test_a_few_training_steps_lower_the_loss_and_the_export_loads(model_dir, tmp
     from synth.train.verifier_loop import VerifierConfig, VerifierTask
     from synth.verify.nli import load_nli_verifier, make_head
 
-    pairs = [Pair("Sales rose in May.", "Sales rose in May.", Label.SUPPORTED, "t", "g1"),
-             Pair("Sales fell in May.", "Sales rose in May.", Label.CONTRADICTED, "t", "g1"),
-             Pair("Sales rose in May.", "The sky was blue.", Label.NOT_ENOUGH_INFO, "t", "g2"),
-             Pair("Costs rose in June.", "Costs rose in June.", Label.SUPPORTED, "t", "g3")]
-    config = VerifierConfig(scifact=tmp_path, lareqa=[], steps=6, batch_size=4, lr=1e-4,
-                            head_lr=1e-2, warmup_steps=1, scifact_weight=1)
+    pairs = [
+        Pair("Sales rose in May.", "Sales rose in May.", Label.SUPPORTED, "t", "g1"),
+        Pair("Sales fell in May.", "Sales rose in May.", Label.CONTRADICTED, "t", "g1"),
+        Pair("Sales rose in May.", "The sky was blue.", Label.NOT_ENOUGH_INFO, "t", "g2"),
+        Pair("Costs rose in June.", "Costs rose in June.", Label.SUPPORTED, "t", "g3"),
+    ]
+    config = VerifierConfig(
+        scifact=tmp_path,
+        lareqa=[],
+        steps=6,
+        batch_size=4,
+        lr=1e-4,
+        head_lr=1e-2,
+        warmup_steps=1,
+        scifact_weight=1,
+    )
     base = load_base_embedder(model_dir, RetrieveSettings()).model_dir
-    ft = FineTune(base, lr=config.lr, weight_decay=0.0, warmup_steps=1, steps=6,
-                  max_seq_length=64, extra={"head": make_head()}, extra_lr=config.head_lr)
+    ft = FineTune(
+        base,
+        lr=config.lr,
+        weight_decay=0.0,
+        warmup_steps=1,
+        steps=6,
+        max_seq_length=64,
+        extra={"head": make_head()},
+        extra_lr=config.head_lr,
+    )
     task = VerifierTask(config, ft, {"train": pairs, "calibration": pairs})
     with torch.no_grad():
         before = float(task.loss(pairs))
