@@ -76,8 +76,9 @@ def main() -> None:
     parser.add_argument("--bootstrap", type=int, default=1000)
     args = parser.parse_args()
 
+    from synth import pipeline
+    from synth.core.console import NullProgress
     from synth.core.ids import PaperId
-    from synth.core.paths import Layout
     from synth.core.settings import load_settings
     from synth.core.types import Claim, Evidence, Label
     from synth.fetch.corpus import iter_fulltext_records
@@ -88,57 +89,89 @@ def main() -> None:
         binary_ece,
         bootstrap_ci,
         macro_f1,
+        softmax,
     )
-    from synth.verify.nli import LABELS, load_nli_verifier
+    from synth.verify.combine import pair_features
+    from synth.verify.nli import LABELS
+    from synth.verify.verifier import coverage, similarity_score
 
-    settings = load_settings()
-    models = settings.retrieve.model_dir or Layout(settings.home).models
-    verifier = load_nli_verifier(args.verifier, models, settings.retrieve)
+    settings = load_settings(overrides={"verify.model": args.verifier})
+    library = pipeline.open_library(settings)
+    encoder = pipeline.cached_encoder(library, settings)
+    verifier = pipeline.make_verifier(settings, encoder, NullProgress())
     splits = build_pairs(SHARED / "scifact", [SHARED / "xquad-r"], list(iter_fulltext_records()))
+
+    def variants(pairs) -> dict[str, np.ndarray]:
+        """(n, 3) probabilities of each way of deciding, from one pass of each model."""
+        claims, evidences = [p.claim for p in pairs], [p.evidence for p in pairs]
+        logits = verifier.logits(claims, evidences)
+        cosines = np.einsum("ij,ij->i", encoder.queries(claims), encoder.passages(evidences))
+        similarity = np.array(
+            [
+                similarity_score(c, coverage(a, b))
+                for c, a, b in zip(cosines, claims, evidences, strict=True)
+            ]
+        )
+        out = {
+            "similarity-v1": np.column_stack(
+                [similarity, np.zeros_like(similarity), 1 - similarity]
+            ),
+            "cross-encoder + temperature": softmax(logits, verifier.temperature),
+        }
+        if verifier.combiner is not None:
+            features = pair_features(logits, cosines, claims, evidences)
+            out["cross-encoder + combiner"] = verifier.combiner.probabilities(features)
+        return out
 
     dev = splits["scifact_dev"]
     started = time.perf_counter()
-    probs = verifier.probabilities([p.claim for p in dev], [p.evidence for p in dev])
+    dev_variants = variants(dev)
     dev_seconds = time.perf_counter() - started
     gold = np.array([p.label is Label.SUPPORTED for p in dev], dtype=int)
-    p_support = probs[:, 0]
-    predicted = (p_support >= 0.5).astype(int)
     n = args.bootstrap
-    scifact = {
-        "pairs": len(dev),
-        "accuracy": bootstrap_ci(accuracy, predicted, gold, n_resamples=n),
-        "balanced_accuracy": bootstrap_ci(balanced_accuracy, predicted, gold, n_resamples=n),
-        "macro_f1": bootstrap_ci(
-            lambda a, b: macro_f1(a, b, [0, 1]), predicted, gold, n_resamples=n
-        ),
-        "ece": bootstrap_ci(binary_ece, p_support, gold, n_resamples=n),
-    }
+    scifact = {}
+    for name, probs in dev_variants.items():
+        p_support = probs[:, 0]
+        predicted = (p_support >= 0.5).astype(int)
+        scifact[name] = {
+            "pairs": len(dev),
+            "accuracy": bootstrap_ci(accuracy, predicted, gold, n_resamples=n),
+            "balanced_accuracy": bootstrap_ci(balanced_accuracy, predicted, gold, n_resamples=n),
+            "macro_f1": bootstrap_ci(
+                lambda a, b: macro_f1(a, b, [0, 1]), predicted, gold, n_resamples=n
+            ),
+            "ece": bootstrap_ci(binary_ece, p_support, gold, n_resamples=n),
+        }
+    shipped = list(dev_variants)[-1]
     png = ROOT / "bench" / "results" / f"{time.strftime('%Y-%m-%d')}_verifier_reliability.png"
     try:
-        reliability_png(p_support, gold, png, "SciFact RTE dev (209 pairs)")
+        reliability_png(
+            dev_variants[shipped][:, 0], gold, png, f"SciFact RTE dev (209 pairs), {shipped}"
+        )
     except ImportError:
         png = None
 
     test = splits["generated_test"]
-    t_probs = verifier.probabilities([p.claim for p in test], [p.evidence for p in test])
-    t_pred = np.array([LABELS[i].value for i in t_probs.argmax(axis=1)])
-    t_gold = np.array([p.label.value for p in test])
     labels = [label.value for label in LABELS]
-    by_lang = {}
-    for lang in sorted({p.claim_lang for p in test}):
-        mask = np.array([p.claim_lang == lang for p in test])
-        by_lang[lang] = {
-            "pairs": int(mask.sum()),
-            "macro_f1": macro_f1(t_pred[mask], t_gold[mask], labels),
-        }
+    t_gold = np.array([p.label.value for p in test])
     cross = np.array([p.claim_lang != p.evidence_lang for p in test])
-    generated = {
-        "pairs": len(test),
-        "macro_f1": macro_f1(t_pred, t_gold, labels),
-        "cross_language_macro_f1": macro_f1(t_pred[cross], t_gold[cross], labels),
-        "cross_language_pairs": int(cross.sum()),
-        "per_claim_language": by_lang,
-    }
+    generated = {}
+    for name, t_probs in variants(test).items():
+        t_pred = np.array([LABELS[i].value for i in t_probs.argmax(axis=1)])
+        by_lang = {}
+        for lang in sorted({p.claim_lang for p in test}):
+            mask = np.array([p.claim_lang == lang for p in test])
+            by_lang[lang] = {
+                "pairs": int(mask.sum()),
+                "macro_f1": macro_f1(t_pred[mask], t_gold[mask], labels),
+            }
+        generated[name] = {
+            "pairs": len(test),
+            "macro_f1": macro_f1(t_pred, t_gold, labels),
+            "cross_language_macro_f1": macro_f1(t_pred[cross], t_gold[cross], labels),
+            "cross_language_pairs": int(cross.sum()),
+            "per_claim_language": by_lang,
+        }
 
     # speed: pairs per second, and one claim against k = 10 candidates
     claims = [p.claim for p in dev[:128]]
@@ -167,21 +200,28 @@ def main() -> None:
         "verifier",
         [sys.executable, "-m", "bench.verifier", *sys.argv[1:]],
         verifier=args.verifier,
+        method=verifier.method,
         model_id=verifier.model_id,
         temperature=verifier.temperature,
+        shipped_variant=shipped,
         scifact_dev=scifact,
         generated_test=generated,
         speed=speed,
         reliability_png=str(png.relative_to(ROOT)) if png else None,
     )
-    for key in ("accuracy", "balanced_accuracy", "macro_f1", "ece"):
-        point, low, high = scifact[key]
-        print(f"SciFact dev {key:18s} {point:.3f} [{low:.3f}, {high:.3f}]", file=sys.stderr)
-    print(
-        f"generated test macro-F1 {generated['macro_f1']:.3f} (cross-language "
-        f"{generated['cross_language_macro_f1']:.3f}); {speed['pairs_per_s']:.1f} pairs/s",
-        file=sys.stderr,
-    )
+    for name, metrics in scifact.items():
+        line = ", ".join(
+            f"{key} {metrics[key][0]:.3f} [{metrics[key][1]:.3f}, {metrics[key][2]:.3f}]"
+            for key in ("balanced_accuracy", "accuracy", "macro_f1", "ece")
+        )
+        print(f"SciFact dev, {name}: {line}", file=sys.stderr)
+    for name, metrics in generated.items():
+        print(
+            f"generated test, {name}: macro-F1 {metrics['macro_f1']:.3f} (cross-language "
+            f"{metrics['cross_language_macro_f1']:.3f})",
+            file=sys.stderr,
+        )
+    print(f"{speed['pairs_per_s']:.1f} pairs/s", file=sys.stderr)
     print(write_result("verifier", data))
 
 

@@ -195,7 +195,10 @@ def _cached_full_text(library: Library, pid: PaperId) -> Paper | None:
     return None
 
 
-def _encoder(library: Library, settings: Settings, progress: Progress) -> CachedEncoder:
+def cached_encoder(
+    library: Library, settings: Settings, progress: Progress = NullProgress()
+) -> CachedEncoder:
+    """The configured retriever encoder, its passage vectors cached in the library."""
     models = settings.retrieve.model_dir or Layout(settings.home).models
     embedder = load_embedder(models, settings.retrieve, progress)
     return CachedEncoder(embedder, EmbeddingCache(library.conn, embedder.model_id))
@@ -225,7 +228,7 @@ def evaluate_retrieval(
                 kept.append(q)
         questions = kept
     library = open_library(settings)
-    encoder = _encoder(library, settings, progress)
+    encoder = cached_encoder(library, settings, progress)
     sentence_vectors = encoder.passages(
         [s.text for s in data.sentences], progress, description="embedding candidate sentences"
     )
@@ -302,7 +305,7 @@ def _build_report(
         ids = ensure_corpus(library, settings.parse, progress)
         papers = [library.paper(pid) for pid in ids]
         description = f"the bundled corpus ({len(papers)} papers)"
-    encoder = _encoder(library, settings, progress)
+    encoder = cached_encoder(library, settings, progress)
 
     progress.status(f"selecting papers for: {question}")
     if sources:
@@ -374,6 +377,7 @@ def make_verifier(settings: Settings, encoder: CachedEncoder, progress: Progress
         bf16=settings.retrieve.bf16,
         max_quotes=settings.verify.max_quotes,
         progress=progress,
+        encoder=encoder,
     )
 
 
@@ -429,7 +433,7 @@ def check_claim(
         raise SynthError("no source to check the claim against", hint="add --source ID_OR_PDF")
     library = open_library(settings)
     ids = resolve_sources(library, sources, settings, progress)
-    encoder = _encoder(library, settings, progress)
+    encoder = cached_encoder(library, settings, progress)
     passages = library.passages(ids)
     index = PassageIndex(passages, encoder.passages([p.text for p in passages], progress))
     verifier = make_verifier(settings, encoder, progress)

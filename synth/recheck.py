@@ -182,7 +182,7 @@ class ClaimChecker:
 
     def _load(self):
         if self._loaded is None:
-            encoder = pipeline._encoder(self.library, self.settings, self.progress)
+            encoder = pipeline.cached_encoder(self.library, self.settings, self.progress)
             verifier = pipeline.make_verifier(self.settings, encoder, self.progress)
             self._loaded = encoder, verifier
         return self._loaded

@@ -102,13 +102,22 @@ def train_verifier(
 
     Example: synth train-verifier --scifact ../shared/data/scifact --lareqa ../shared/data/xquad-r --out runs/verifier
     """
+    from synth import pipeline
     from synth.fetch.corpus import iter_fulltext_records
     from synth.train.verifier_loop import VerifierConfig, VerifierTrainer
 
     g = ctx.obj
     flags = {"scifact": scifact, "lareqa": lareqa, "steps": steps, "seed": seed}
     resolved = _resolve(VerifierConfig, config, out, flags, "train-verifier")
+    settings = g.settings()
+    # The combiner's cosine feature comes from the retriever the verifier will run beside.
+    retriever = pipeline.cached_encoder(pipeline.open_library(settings), settings, g.progress())
     trainer = VerifierTrainer(
-        resolved, out, _base_model_dir(g), list(iter_fulltext_records()), g.progress()
+        resolved,
+        out,
+        _base_model_dir(g),
+        list(iter_fulltext_records()),
+        g.progress(),
+        retriever=retriever,
     )
     typer.echo(str(trainer.run()))

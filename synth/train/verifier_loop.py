@@ -20,6 +20,7 @@ from synth.core.types import Label
 from synth.train.finetune import FineTune, seed_torch, train
 from synth.train.verifier_data import Pair, build_pairs
 from synth.verify.calibration import TemperatureScaler, balanced_accuracy, macro_f1
+from synth.verify.combine import Combiner, pair_features
 from synth.verify.nli import CALIBRATION_FILE, DELTA_FILE, HEAD_FILE, LABELS, make_head, pair_logits
 
 LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
@@ -141,6 +142,7 @@ class VerifierTrainer:
         base_dir: Path,
         fulltext_records: list[dict],
         progress: Progress = NullProgress(),
+        retriever=None,
     ) -> None:
         seed_torch(config.seed, config.threads)
         self.config, self.out_dir, self.base_dir, self.progress = (
@@ -161,6 +163,7 @@ class VerifierTrainer:
             extra_lr=config.head_lr,
         )
         self.task = VerifierTask(config, self.ft, self.splits)
+        self.retriever = retriever  # CachedEncoder for the combiner's cosine feature
 
     def run(self) -> Path:
         import torch
@@ -190,14 +193,19 @@ class VerifierTrainer:
         logits = self.task.split_logits("calibration")
         gold = np.array([LABEL_INDEX[p.label] for p in self.splits["calibration"]])
         scaler = TemperatureScaler.fit(logits, gold)
-        (best / CALIBRATION_FILE).write_text(
-            json.dumps(
-                {
-                    "temperature": scaler.temperature,
-                    "fitted_on": "calibration split",
-                    "pairs": int(len(gold)),
-                },
-                indent=2,
+        calibration = {
+            "temperature": scaler.temperature,
+            "fitted_on": "calibration split",
+            "pairs": int(len(gold)),
+        }
+        if self.retriever is not None:
+            pairs = self.splits["calibration"]
+            claims, evidences = [p.claim for p in pairs], [p.evidence for p in pairs]
+            cosines = np.einsum(
+                "ij,ij->i", self.retriever.queries(claims), self.retriever.passages(evidences)
             )
-        )
+            features = pair_features(logits, cosines, claims, evidences)
+            calibration["combiner"] = Combiner.fit(features, gold).to_dict()
+            calibration["combiner_retriever"] = self.retriever.model_id
+        (best / CALIBRATION_FILE).write_text(json.dumps(calibration, indent=2))
         return best

@@ -24,6 +24,7 @@ import numpy as np
 
 from synth.core.types import Claim, Evidence, Label, Verdict
 from synth.verify.calibration import softmax
+from synth.verify.combine import Combiner, pair_features
 from synth.verify.guards import name_mismatch, number_mismatch
 from synth.verify.verifier import no_evidence
 
@@ -129,8 +130,10 @@ def load_nli_verifier(
     bf16: bool = True,
     max_quotes: int = 2,
     progress=None,
+    encoder=None,
 ) -> NliVerifier:
     """The verifier `name` names: 'default' (shipped) or a trained verifier directory.
+    `encoder` (the retriever's CachedEncoder) feeds the combiner's cosine feature.
 
     Raises:
         ModelError: the directory lacks the delta, head or calibration file.
@@ -146,9 +149,22 @@ def load_nli_verifier(
         if progress is not None:
             progress.status("applying the verifier's weights to the base encoder (once)…")
         delta.materialize(base.model_dir, files[0], target)
-    verifier = NliVerifier(target, files[1], files[2], bf16=bf16, max_quotes=max_quotes)
+    verifier = NliVerifier(
+        target, files[1], files[2], bf16=bf16, max_quotes=max_quotes, encoder=encoder
+    )
     verifier.model_id = model_id
     return verifier
+
+
+COMBINED_DESCRIPTION = (
+    "a cross-encoder (multilingual-e5-small with a three-way head, trained by synth on "
+    "SciFact, XQuAD-R and rule-made contradictions) scores every candidate sentence, and a "
+    "logistic regression fitted on held-out labelled pairs turns its scores, the retriever's "
+    "similarity, the claim's word coverage and number, name and negation checks into "
+    "calibrated probabilities; the confidence is the probability of support for the best "
+    "sentence, and number and name guards veto a support that states other numbers or lacks "
+    "a named dataset or model."
+)
 
 
 class NliVerifier:
@@ -173,9 +189,17 @@ class NliVerifier:
         bf16: bool = True,
         max_quotes: int = 2,
         max_candidates: int = 12,
+        encoder=None,
     ) -> None:
         self.model_dir, self.head_path = model_dir, head_path
-        self.temperature = float(json.loads(calibration_path.read_text())["temperature"])
+        calibration = json.loads(calibration_path.read_text())
+        self.temperature = float(calibration["temperature"])
+        self.combiner = None
+        if "combiner" in calibration and encoder is not None:
+            self.combiner = Combiner.from_dict(calibration["combiner"])
+            self.method = "nli-e5-v2"
+            self.description = COMBINED_DESCRIPTION
+        self.encoder = encoder
         self.bf16, self.max_quotes, self.max_candidates = bf16, max_quotes, max_candidates
         self._model = self._head = None
 
@@ -203,14 +227,28 @@ class NliVerifier:
 
     def probabilities(self, claims: Sequence[str], evidences: Sequence[str]) -> np.ndarray:
         """(n, 3) calibrated probabilities in LABELS order."""
-        import torch
-
         if not claims:
             return np.zeros((0, len(LABELS)))
+        logits = self.logits(claims, evidences)
+        if self.combiner is None:
+            return softmax(logits, self.temperature)
+        return self.combiner.probabilities(self.features(logits, claims, evidences))
+
+    def logits(self, claims: Sequence[str], evidences: Sequence[str]) -> np.ndarray:
+        """(n, 3) raw cross-encoder logits."""
+        import torch
+
         model, head = self._load()
         with torch.inference_mode():
-            logits = pair_logits(model, head, claims, evidences, bf16=self.bf16)
-        return softmax(logits.float().numpy(), self.temperature)
+            return pair_logits(model, head, claims, evidences, bf16=self.bf16).float().numpy()
+
+    def features(
+        self, logits: np.ndarray, claims: Sequence[str], evidences: Sequence[str]
+    ) -> np.ndarray:
+        cosines = np.einsum(
+            "ij,ij->i", self.encoder.queries(list(claims)), self.encoder.passages(list(evidences))
+        )
+        return pair_features(logits, cosines, claims, evidences)
 
     def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict:
         candidates = list(candidates)[: self.max_candidates]
