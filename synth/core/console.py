@@ -34,17 +34,31 @@ class NullProgress:
 
 
 class RichProgress:
-    """Progress bars and status lines on the shared stderr console."""
+    """Progress bars and status lines on the shared stderr console. Nested `track` calls (files,
+    then the claims of each file) share one live display, one bar per level."""
 
     def __init__(self, console) -> None:
         self.console = console
+        self._bars = None
 
     def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-        from rich.progress import track
+        from rich.progress import Progress as Bars
 
-        yield from track(
-            items, description=description, total=total, console=self.console, transient=True
-        )
+        outer = self._bars is None
+        if outer:
+            self._bars = Bars(*Bars.get_default_columns(), console=self.console, transient=True)
+            self._bars.start()
+        bars = self._bars
+        task = bars.add_task(description, total=total)
+        try:
+            for item in items:
+                yield item
+                bars.advance(task)
+        finally:
+            bars.remove_task(task)
+            if outer:
+                bars.stop()
+                self._bars = None
 
     def status(self, message: str) -> None:
         self.console.print(f"[dim]{message}[/dim]")

@@ -136,3 +136,28 @@ def test_a_few_training_steps_lower_the_loss_and_the_export_loads(model_dir, tmp
         expected = torch.softmax(task.logits(pairs).float(), dim=1).numpy()
     got = verifier.probabilities([p.claim for p in pairs], [p.evidence for p in pairs])
     assert np.allclose(got, expected, atol=0.02), "the shipped files reproduce the trained model"
+
+    # With a combiner in calibration.json and the retriever at hand, the probabilities are the
+    # combiner's over the logits and the cheap pair features (method nli-e5-v2).
+    from synth.retrieve.embed import CachedEncoder
+    from synth.store.db import connect
+    from synth.store.embeddings import EmbeddingCache
+    from synth.verify.combine import Combiner, pair_features
+
+    embedder = load_base_embedder(model_dir, RetrieveSettings())
+    encoder = CachedEncoder(embedder, EmbeddingCache(connect(":memory:"), embedder.model_id))
+    claims, evidences = [p.claim for p in pairs], [p.evidence for p in pairs]
+    cosines = np.einsum("ij,ij->i", encoder.queries(claims), encoder.passages(evidences))
+    features = pair_features(verifier.logits(claims, evidences), cosines, claims, evidences)
+    gold = np.array([0, 1, 2, 0])
+    combiner = Combiner.fit(features, gold)
+    (out / "calibration.json").write_text(
+        json.dumps({"temperature": 1.0, "combiner": combiner.to_dict()})
+    )
+    combined = load_nli_verifier(
+        str(out), model_dir, RetrieveSettings(), bf16=False, encoder=encoder
+    )
+    assert combined.method == "nli-e5-v2"
+    got = combined.probabilities(claims, evidences)
+    assert np.allclose(got, combiner.probabilities(features), atol=0.02)
+    assert (got.argmax(axis=1) == gold).all()
