@@ -101,7 +101,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="synth", standalone_mode=False)
+        # Outside standalone mode click returns a command's `typer.Exit(code)` as a value.
+        code = app(args=args, prog_name="synth", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except SynthError as exc:
         if debug:
             raise
