@@ -2,6 +2,8 @@
 
     python -m bench.retrieval --model base --model runs/hybrid [--split test] [--limit N]
     python -m bench.retrieval --speed-only --model default
+    python -m bench.retrieval --quality-only --name retrieval_strategies --model base \
+        --model runs/mono --model runs/cross --model default
 
 Quality: `synth eval retrieval` per model on XQuAD-R (queries of the split's articles against
 all 13,014 sentences). Speed: passages per second on 1,000 XQuAD-R sentences at batch 32 on
@@ -95,6 +97,8 @@ def main() -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument("--name", default="retrieval", help="result file: <date>_<name>.json")
     args = parser.parse_args()
     data: dict = {"quality": {}, "speed": None}
     if not args.speed_only:
@@ -107,12 +111,13 @@ def main() -> None:
                 f"bias {s['bias']:.0f} top1-same {s['top1_same_lang']:.3f}",
                 file=sys.stderr,
             )
-    data["speed"] = speed(args.model)
-    for model, row in data["speed"]["results"].items():
-        print(f"{model:30s} {row['passages_per_s']:.1f} passages/s", file=sys.stderr)
+    if not args.quality_only:
+        data["speed"] = speed(args.model)
+        for model, row in data["speed"]["results"].items():
+            print(f"{model:30s} {row['passages_per_s']:.1f} passages/s", file=sys.stderr)
     path = write_result(
-        "retrieval",
-        manifest("retrieval", [sys.executable, "-m", "bench.retrieval", *sys.argv[1:]], **data),
+        args.name,
+        manifest(args.name, [sys.executable, "-m", "bench.retrieval", *sys.argv[1:]], **data),
     )
     print(path)
 

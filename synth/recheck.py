@@ -360,6 +360,6 @@ def verifier_method(settings: Settings) -> tuple[str, str]:
         from synth.verify.verifier import SimilarityVerifier
 
         return SimilarityVerifier.method, SimilarityVerifier.description
-    from synth.verify.nli import NliVerifier
+    from synth.verify.nli import describe_verifier
 
-    return NliVerifier.method, NliVerifier.description
+    return describe_verifier(settings.verify.model)

@@ -191,3 +191,31 @@ def replay():
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session, adapter
+
+
+@pytest.fixture
+def compile_tex() -> Callable[[Path], Path]:
+    """`compile_tex(file.tex)` runs lualatex beside the file and returns the PDF. Skipped where
+    lualatex is missing, except in CI (SYNTH_REQUIRE_LATEX=1, `.ci/run` installs it)."""
+    import os
+    import shutil
+    import subprocess
+
+    engine = shutil.which("lualatex")
+    if engine is None:
+        if os.environ.get("SYNTH_REQUIRE_LATEX"):
+            pytest.fail("lualatex is required (SYNTH_REQUIRE_LATEX is set)")
+        pytest.skip("lualatex not installed (.ci/run installs it)")
+
+    def run(tex: Path) -> Path:
+        result = subprocess.run(
+            [engine, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+            cwd=tex.parent,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout[-3000:]
+        return tex.with_suffix(".pdf")
+
+    return run

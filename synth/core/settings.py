@@ -62,9 +62,10 @@ class ExtractSettings(BaseModel):
 
 class VerifySettings(BaseModel):
     model: str = Field(
-        "similarity",
-        description="Verifier: 'similarity' (similarity-v1, two-way), 'default' (the shipped "
-        "three-way cross-encoder), or a trained verifier directory (delta, head, calibration).",
+        "default",
+        description="Verifier: 'default' (the shipped three-way cross-encoder with its "
+        "calibrated combiner, nli-e5-v2), 'similarity' (similarity-v1: two-way, no "
+        "contradictions), or a trained verifier directory (delta, head, calibration).",
     )
     top_k: int = Field(8, ge=1, description="Passages retrieved per claim.")
     max_quotes: int = Field(2, ge=1, description="Evidence sentences quoted per claim.")

@@ -192,42 +192,33 @@ def _counts(text: str) -> StatedCounts:
 
 
 def parse_json_report(path: Path, text: str) -> ClaimReport:
+    """synth's JSON: a report (`verdicts`) or a re-verified report (`synth verify -f json`)."""
     data = json.loads(text)
-    if data.get("kind") == "reverified_report":  # `synth verify --format json` output
-        return ClaimReport(
-            path,
-            "json",
-            data.get("title", path.stem),
-            data.get("date"),
-            data.get("question"),
-            tuple(
-                ClaimRow(r["claim"], r.get("mark"), r.get("confidence"), r.get("truncated", False))
-                for r in data["rows"]
-            ),
-            tuple(r["cited"] for r in data.get("references", [])),
+    if data.get("kind") == "reverified_report":
+        rows = tuple(
+            ClaimRow(r["claim"], r.get("mark"), r.get("confidence"), r.get("truncated", False))
+            for r in data["rows"]
         )
-    if "verdicts" not in data:
+        refs = tuple(r["cited"] for r in data.get("references", []))
+    elif "verdicts" in data:
+        rows = tuple(
+            ClaimRow(
+                v["claim"]["text"],
+                v.get("mark"),
+                v.get("confidence"),
+                is_truncated(v["claim"]["text"]),
+            )
+            for v in data["verdicts"]
+        )
+        refs = tuple(
+            p["id"].removeprefix("arxiv:")
+            for p in data.get("papers", [])
+            if p["id"].startswith("arxiv:")
+        )
+    else:
         raise ParseError(f"{path}: JSON without 'verdicts' is not a synth report")
-    rows = tuple(
-        ClaimRow(
-            v["claim"]["text"], v.get("mark"), v.get("confidence"), is_truncated(v["claim"]["text"])
-        )
-        for v in data["verdicts"]
-    )
-    refs = tuple(
-        p["id"].removeprefix("arxiv:")
-        for p in data.get("papers", [])
-        if p["id"].startswith("arxiv:")
-    )
-    return ClaimReport(
-        path,
-        "json",
-        data.get("title", path.stem),
-        data.get("date"),
-        data.get("question"),
-        rows,
-        refs,
-    )
+    title = data.get("title", path.stem)
+    return ClaimReport(path, "json", title, data.get("date"), data.get("question"), rows, refs)
 
 
 def parse_claim_list(path: Path, text: str, layout: str) -> list[ClaimReport]:

@@ -197,6 +197,7 @@ class VerifierTrainer:
             "temperature": scaler.temperature,
             "fitted_on": "calibration split",
             "pairs": int(len(gold)),
+            "max_length": self.config.max_length,
         }
         if self.retriever is not None:
             pairs = self.splits["calibration"]

@@ -119,7 +119,15 @@ def verifier_id(name: str) -> str:
     digest = hashlib.sha256()
     for path in verifier_files(name):
         digest.update(path.read_bytes())
-    return f"{NliVerifier.method}:{digest.hexdigest()[:12]}"
+    return f"{describe_verifier(name)[0]}:{digest.hexdigest()[:12]}"
+
+
+def describe_verifier(name: str) -> tuple[str, str]:
+    """(method, one-sentence description) of a trained verifier, read from its files."""
+    calibration = json.loads(verifier_files(name)[2].read_text())
+    if "combiner" in calibration:
+        return "nli-e5-v2", COMBINED_DESCRIPTION
+    return NliVerifier.method, NliVerifier.description
 
 
 def load_nli_verifier(
@@ -194,6 +202,8 @@ class NliVerifier:
         self.model_dir, self.head_path = model_dir, head_path
         calibration = json.loads(calibration_path.read_text())
         self.temperature = float(calibration["temperature"])
+        # pairs are cut as in training: longer inputs at inference would be off-distribution
+        self.max_length = int(calibration.get("max_length", 256))
         self.combiner = None
         if "combiner" in calibration and encoder is not None:
             self.combiner = Combiner.from_dict(calibration["combiner"])
@@ -240,7 +250,10 @@ class NliVerifier:
 
         model, head = self._load()
         with torch.inference_mode():
-            return pair_logits(model, head, claims, evidences, bf16=self.bf16).float().numpy()
+            logits = pair_logits(
+                model, head, claims, evidences, bf16=self.bf16, max_length=self.max_length
+            )
+        return logits.float().numpy()
 
     def features(
         self, logits: np.ndarray, claims: Sequence[str], evidences: Sequence[str]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -172,12 +171,9 @@ def test_report_on_a_local_pdf_quotes_its_pages(settings, make_pdf):
             ), "a claim is never its own evidence"
 
 
-def test_latex_report_with_special_characters_and_scripts_compiles(settings, make_pdf, tmp_path):
-    engine = shutil.which("lualatex")
-    if engine is None:
-        if os.environ.get("SYNTH_REQUIRE_LATEX"):
-            pytest.fail("lualatex is required (SYNTH_REQUIRE_LATEX is set)")
-        pytest.skip("lualatex not installed (.ci/run installs it)")
+def test_latex_report_with_special_characters_and_scripts_compiles(
+    settings, make_pdf, tmp_path, compile_tex
+):
     library = pipeline.open_library(settings)
     paper = pipeline.add_pdf(library, _paper_pdf(make_pdf), settings.parse)
     report = pipeline.build_report(
@@ -200,14 +196,7 @@ def test_latex_report_with_special_characters_and_scripts_compiles(settings, mak
     )
     tex = tmp_path / "report.tex"
     tex.write_text(render(replace(report, verdicts=verdicts), Format.TEX), encoding="utf-8")
-    result = subprocess.run(
-        [engine, "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
+    compile_tex(tex)
     import pymupdf
 
     text = "".join(page.get_text() for page in pymupdf.open(tmp_path / "report.pdf"))
