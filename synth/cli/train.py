@@ -97,8 +97,9 @@ def train_verifier(
 ) -> None:
     """Train the three-way verifier (supported / contradicted / not enough info): a
     cross-encoder on the e5 encoder, trained on SciFact RTE, LAReQA translation pairs and
-    rule-made contradictions, with a temperature fitted on held-out pairs. Rerunning with the
-    same --out resumes.
+    rule-made contradictions; then a temperature and a combiner (logistic regression over its
+    logits, the retriever's similarity, word coverage and guard checks) are fitted on held-out
+    pairs. Rerunning with the same --out resumes.
 
     Example: synth train-verifier --scifact ../shared/data/scifact --lareqa ../shared/data/xquad-r --out runs/verifier
     """
