@@ -19,7 +19,7 @@ from pathlib import Path
 
 from synth import pipeline
 from synth.core.console import NullProgress, Progress
-from synth.core.errors import InvalidIdError, SynthError
+from synth.core.errors import InvalidIdError, OfflineError, SynthError
 from synth.core.ids import PaperId, arxiv_id, paper_id, split_version
 from synth.core.settings import Settings
 from synth.core.types import (
@@ -84,6 +84,19 @@ def checked_text(text: str, truncated: bool) -> str:
 
 
 # references ----------------------------------------------------------------------------------
+@dataclass
+class Network:
+    """Whether to try arXiv. One failed connection turns it off for the rest of the batch, so
+    a machine without network pays for one timeout, not one per reference."""
+
+    online: bool
+
+    def lost(self, error: SynthError) -> None:
+        if self.online:
+            log.warning("arXiv unreachable (%s); using the library only", error.message)
+        self.online = False
+
+
 def _describe(paper: Paper, cited_version: str | None) -> str:
     base, version = split_version(paper.id.removeprefix("arxiv:"))
     if paper.has_full_text:
@@ -99,7 +112,12 @@ def _describe(paper: Paper, cited_version: str | None) -> str:
 
 
 def resolve_reference(
-    library: Library, cited: str, settings: Settings, *, online: bool, progress: Progress
+    library: Library,
+    cited: str,
+    settings: Settings,
+    *,
+    network: Network,
+    progress: Progress = NullProgress(),
 ) -> SourceRef:
     """A cited arXiv id -> the best copy the library has (or can fetch).
 
@@ -118,12 +136,14 @@ def resolve_reference(
         key=lambda p: (not p.has_full_text, p.id != pid, p.id != base, p.id),
     )
     best = ranked[0] if ranked else None
-    if best is not None and (best.has_full_text or not online):
+    if best is not None and (best.has_full_text or not network.online):
         return SourceRef(cited, best, _describe(best, version))
-    if online:
+    if network.online:
         (outcome,) = pipeline.fetch_papers(library, [cited], settings, progress=progress)
         if outcome.paper is not None:
             return SourceRef(cited, outcome.paper, _describe(outcome.paper, version))
+        if isinstance(outcome.error, OfflineError):
+            network.lost(outcome.error)
         if best is not None:  # the download failed, the abstract is still there
             return SourceRef(cited, best, _describe(best, version))
         return SourceRef(cited, None, "", problem=outcome.error.message)
@@ -222,11 +242,11 @@ def check_report(
     checker: ClaimChecker,
     settings: Settings,
     *,
-    online: bool,
+    network: Network,
     progress: Progress = NullProgress(),
 ) -> CheckedReport:
     refs = {
-        cited: resolve_reference(library, cited, settings, online=online, progress=progress)
+        cited: resolve_reference(library, cited, settings, network=network, progress=progress)
         for cited in dict.fromkeys(
             list(report.references) + [r for row in report.rows for r in row.references]
         )
@@ -326,7 +346,7 @@ def check_batch(
     files = collect_inputs(paths)
     library = pipeline.open_library(settings)
     pipeline.ensure_corpus(library, settings.parse, progress)
-    online = not settings.fetch.offline
+    network = Network(online=not settings.fetch.offline)
     checker = ClaimChecker(library, settings, progress, die_after=die_after)
     result = BatchResult(models=checker.models)
     run_id = library.start_run(
@@ -341,7 +361,7 @@ def check_batch(
                 log.warning("%s", exc.message)
                 continue
             checked = [
-                check_report(report, library, checker, settings, online=online, progress=progress)
+                check_report(report, library, checker, settings, network=network, progress=progress)
                 for report in reports
             ]
             result.reports.extend(checked)

@@ -53,7 +53,10 @@ def library(settings):
 
 def test_a_versioned_reference_falls_back_to_the_corpus_abstract_and_says_so(library, settings):
     ref = recheck.resolve_reference(
-        library, "2408.10536v1", settings, online=False, progress=pipeline.NullProgress()
+        library,
+        "2408.10536v1",
+        settings,
+        network=recheck.Network(online=False),
     )
     assert ref.paper.id == "arxiv:2408.10536"
     assert ref.checked == (
@@ -64,7 +67,10 @@ def test_a_versioned_reference_falls_back_to_the_corpus_abstract_and_says_so(lib
 
 def test_an_unknown_reference_offline_is_unavailable_with_the_way_out(library, settings):
     ref = recheck.resolve_reference(
-        library, "2501.00001v2", settings, online=False, progress=pipeline.NullProgress()
+        library,
+        "2501.00001v2",
+        settings,
+        network=recheck.Network(online=False),
     )
     assert ref.paper is None
     assert "offline" in ref.problem and "synth add FILE.pdf --arxiv-id 2501.00001" in ref.problem
@@ -96,7 +102,9 @@ def test_a_checked_report_renders_in_the_seed_layout_and_passes_report_check(
     tmp_path, shared, library, settings, report_check
 ):
     report = read_report(shared / "seeds" / SEED)
-    checked = recheck.check_report(report, library, StubChecker(library), settings, online=False)
+    checked = recheck.check_report(
+        report, library, StubChecker(library), settings, network=recheck.Network(online=False)
+    )
     assert len(checked.rows) == 11
     out = tmp_path / "out.txt"
     out.write_text(render_checked([checked], Layout.TEXT), encoding="utf-8")
@@ -118,7 +126,9 @@ def test_rows_without_available_sources_are_not_checked_and_never_guessed(
 ):
     path = _seed_with(tmp_path, shared, ["Some claim.\t✓\t0.40"], refs=["2501.00001v1"])
     checker = StubChecker(library)
-    checked = recheck.check_report(read_report(path), library, checker, settings, online=False)
+    checked = recheck.check_report(
+        read_report(path), library, checker, settings, network=recheck.Network(online=False)
+    )
     (row,) = checked.rows
     assert row.verdict is None and row.mark == "–" and "not available" in row.not_checked
     assert checker.calls == []
@@ -144,7 +154,11 @@ def test_changes_list_each_flipped_mark_with_its_deciding_quote(
         ],
     )
     checked = recheck.check_report(
-        read_report(path), library, StubChecker(library), settings, online=False
+        read_report(path),
+        library,
+        StubChecker(library),
+        settings,
+        network=recheck.Network(online=False),
     )
     assert [(r.was, r.mark) for r in checked.changes] == [("×", "✓"), ("✓", "?")]
     text = render_checked([checked], Layout.MD)
@@ -157,7 +171,9 @@ def test_changes_list_each_flipped_mark_with_its_deciding_quote(
 
 def test_json_output_reads_back_with_the_new_marks(tmp_path, shared, library, settings):
     report = read_report(shared / "seeds" / SEED)
-    checked = recheck.check_report(report, library, StubChecker(library), settings, online=False)
+    checked = recheck.check_report(
+        report, library, StubChecker(library), settings, network=recheck.Network(online=False)
+    )
     path = tmp_path / "out.json"
     path.write_text(render_checked([checked], Layout.JSON), encoding="utf-8")
     again = read_report(path)
@@ -167,7 +183,21 @@ def test_json_output_reads_back_with_the_new_marks(tmp_path, shared, library, se
 
 def test_latex_output_compiles(tmp_path, shared, library, settings, compile_tex):
     report = read_report(shared / "seeds" / SEED)
-    checked = recheck.check_report(report, library, StubChecker(library), settings, online=False)
+    checked = recheck.check_report(
+        report, library, StubChecker(library), settings, network=recheck.Network(online=False)
+    )
     tex = tmp_path / "out.tex"
     tex.write_text(render_checked([checked], Layout.TEX), encoding="utf-8")
     assert compile_tex(tex).is_file()
+
+
+def test_one_failed_connection_turns_the_network_off_and_the_abstract_is_used(synth_home):
+    settings = load_settings(synth_home, {"fetch.retries": 0, "fetch.delay_s": 0})
+    library = pipeline.open_library(settings)
+    pipeline.ensure_corpus(library, settings.parse)
+    network = recheck.Network(online=True)  # but sockets are blocked in tests
+    first = recheck.resolve_reference(library, "2408.10536v1", settings, network=network)
+    assert first.paper.id == "arxiv:2408.10536" and "abstract only" in first.checked
+    assert network.online is False
+    missing = recheck.resolve_reference(library, "2501.00001", settings, network=network)
+    assert missing.paper is None and "offline" in missing.problem
