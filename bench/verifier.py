@@ -91,7 +91,7 @@ def main() -> None:
         macro_f1,
         softmax,
     )
-    from synth.verify.combine import pair_features
+    from synth.verify.combine import pair_features, retriever_cosines
     from synth.verify.nli import LABELS
     from synth.verify.verifier import coverage, similarity_score
 
@@ -105,7 +105,7 @@ def main() -> None:
         """(n, 3) probabilities of each way of deciding, from one pass of each model."""
         claims, evidences = [p.claim for p in pairs], [p.evidence for p in pairs]
         logits = verifier.logits(claims, evidences)
-        cosines = np.einsum("ij,ij->i", encoder.queries(claims), encoder.passages(evidences))
+        cosines = retriever_cosines(encoder, claims, evidences)
         similarity = np.array(
             [
                 similarity_score(c, coverage(a, b))

@@ -189,8 +189,8 @@ def _cached_full_text(library: Library, pid: PaperId) -> Paper | None:
         return library.paper(pid)
     base, version = split_version(pid)
     if version is None:
-        for paper in library.papers():
-            if split_version(paper.id)[0] == base and paper.has_full_text:
+        for paper in library.versions(PaperId(base)):
+            if paper.has_full_text:
                 return paper
     return None
 

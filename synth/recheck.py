@@ -130,7 +130,7 @@ def resolve_reference(
     except InvalidIdError as exc:
         return SourceRef(cited, None, "", problem=exc.message)
     base, version = split_version(pid)
-    stored = [p for p in library.papers() if split_version(p.id)[0] == base]
+    stored = library.versions(PaperId(base))
     ranked = sorted(
         stored,
         key=lambda p: (not p.has_full_text, p.id != pid, p.id != base, p.id),
@@ -158,18 +158,31 @@ def resolve_reference(
 
 
 # claims ------------------------------------------------------------------------------------
-def models_identity(settings: Settings) -> str:
-    """Encoder, verifier and the settings that shape a verdict, without loading a model."""
+@dataclass(frozen=True)
+class Models:
+    """Which encoder and verifier decide, identified from their files without loading them
+    (hashing the deltas costs a second, so a batch does it once)."""
+
+    encoder: str  # model id
+    verifier: str  # id: method + hash of its files
+    method: str
+    description: str
+    key: str  # everything that shapes a verdict besides the claim and its sources
+
+
+def identify_models(settings: Settings) -> Models:
     if settings.verify.model == "similarity":
         from synth.verify.verifier import SimilarityVerifier
 
-        verifier = SimilarityVerifier.method
+        verifier = method = SimilarityVerifier.method
+        description = SimilarityVerifier.description
     else:
-        from synth.verify.nli import verifier_id
+        from synth.verify.nli import describe_verifier, verifier_id
 
         verifier = verifier_id(settings.verify.model)
+        method, description = describe_verifier(settings.verify.model)
     encoder, _, _ = resolve_encoder(settings.retrieve.model)
-    return json.dumps(
+    key = json.dumps(
         [
             encoder,
             verifier,
@@ -178,6 +191,7 @@ def models_identity(settings: Settings) -> str:
             pipeline.chunk_fingerprint(settings.parse),
         ]
     )
+    return Models(encoder, verifier, method, description, key)
 
 
 class ClaimChecker:
@@ -194,7 +208,7 @@ class ClaimChecker:
     ) -> None:
         self.library, self.settings, self.progress = library, settings, progress
         self.store = VerdictStore(library.conn)
-        self.models = models_identity(settings)
+        self.models = identify_models(settings)
         self.die_after = die_after  # test-only: SIGKILL ourselves after this many new verdicts
         self.verified = 0
         self._loaded = None
@@ -219,7 +233,7 @@ class ClaimChecker:
         """(verdict, came from the store)."""
         pids = tuple(sorted(p.id for p in papers))
         key = verdict_key(
-            text, [(pid, self.library.content_hash(pid) or "") for pid in pids], self.models
+            text, [(pid, self.library.content_hash(pid) or "") for pid in pids], self.models.key
         )
         if (stored := self.store.get(key)) is not None:
             return stored, True
@@ -243,6 +257,7 @@ def check_report(
     settings: Settings,
     *,
     network: Network,
+    models: Models | None = None,
     progress: Progress = NullProgress(),
 ) -> CheckedReport:
     refs = {
@@ -285,10 +300,15 @@ def check_report(
         + audit.question_findings(report.question, source_texts)
         + audit.duplicate_findings([r.row.text for r in rows])
     )
-    method, description = verifier_method(settings)
-    encoder, _, _ = resolve_encoder(settings.retrieve.model)
+    models = models or identify_models(settings)
     return CheckedReport(
-        report, tuple(rows), references, tuple(findings), method, description, encoder
+        report,
+        tuple(rows),
+        references,
+        tuple(findings),
+        models.method,
+        models.description,
+        models.encoder,
     )
 
 
@@ -296,7 +316,7 @@ def check_report(
 class BatchResult:
     reports: list[CheckedReport] = field(default_factory=list)
     failures: list[tuple[Path, str]] = field(default_factory=list)  # (file, one-line reason)
-    models: str = ""
+    models: Models | None = None
 
     def transitions(self) -> Counter[str]:
         return Counter(f"{r.was} → {r.mark}" for report in self.reports for r in report.rows)
@@ -326,7 +346,7 @@ class BatchResult:
                 }
                 for report in self.reports
             ],
-            "models": json.loads(self.models) if self.models else None,
+            "models": json.loads(self.models.key) if self.models else None,
         }
 
 
@@ -361,7 +381,15 @@ def check_batch(
                 log.warning("%s", exc.message)
                 continue
             checked = [
-                check_report(report, library, checker, settings, network=network, progress=progress)
+                check_report(
+                    report,
+                    library,
+                    checker,
+                    settings,
+                    network=network,
+                    models=checker.models,
+                    progress=progress,
+                )
                 for report in reports
             ]
             result.reports.extend(checked)
@@ -372,14 +400,3 @@ def check_batch(
         raise
     library.finish_run(run_id, "done")
     return result
-
-
-def verifier_method(settings: Settings) -> tuple[str, str]:
-    """(method id, description) of the configured verifier, without loading weights."""
-    if settings.verify.model == "similarity":
-        from synth.verify.verifier import SimilarityVerifier
-
-        return SimilarityVerifier.method, SimilarityVerifier.description
-    from synth.verify.nli import describe_verifier
-
-    return describe_verifier(settings.verify.model)

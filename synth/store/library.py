@@ -99,6 +99,13 @@ class Library:
             sql, args = sql + " WHERE source = ?", (source.value,)
         return [_paper(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
 
+    def versions(self, base: PaperId) -> list[Paper]:
+        """The stored papers of one arXiv id: unversioned `base` and every `basevN`."""
+        rows = self.conn.execute(
+            "SELECT * FROM papers WHERE id = ? OR id GLOB ? ORDER BY id", (base, base + "v[0-9]*")
+        )
+        return [_paper(r) for r in rows]
+
     def content_hash(self, pid: PaperId) -> str | None:
         """Hash of the bytes or record the stored paper was parsed from (None if absent)."""
         row = self.conn.execute("SELECT content_hash FROM papers WHERE id = ?", (pid,)).fetchone()

@@ -20,7 +20,7 @@ from synth.core.types import Label
 from synth.train.finetune import FineTune, seed_torch, train
 from synth.train.verifier_data import Pair, build_pairs
 from synth.verify.calibration import TemperatureScaler, balanced_accuracy, macro_f1
-from synth.verify.combine import Combiner, pair_features
+from synth.verify.combine import Combiner, pair_features, retriever_cosines
 from synth.verify.nli import CALIBRATION_FILE, DELTA_FILE, HEAD_FILE, LABELS, make_head, pair_logits
 
 LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
@@ -202,9 +202,7 @@ class VerifierTrainer:
         if self.retriever is not None:
             pairs = self.splits["calibration"]
             claims, evidences = [p.claim for p in pairs], [p.evidence for p in pairs]
-            cosines = np.einsum(
-                "ij,ij->i", self.retriever.queries(claims), self.retriever.passages(evidences)
-            )
+            cosines = retriever_cosines(self.retriever, claims, evidences)
             features = pair_features(logits, cosines, claims, evidences)
             calibration["combiner"] = Combiner.fit(features, gold).to_dict()
             calibration["combiner_retriever"] = self.retriever.model_id

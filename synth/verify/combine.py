@@ -34,6 +34,12 @@ FEATURES = (
 )
 
 
+def retriever_cosines(encoder, claims: Sequence[str], evidences: Sequence[str]) -> np.ndarray:
+    """Row-wise cosine of `query: claim` and `passage: evidence` under the retriever (its
+    vectors are normalised, so the dot product is the cosine)."""
+    return np.einsum("ij,ij->i", encoder.queries(list(claims)), encoder.passages(list(evidences)))
+
+
 def pair_features(
     logits: np.ndarray, cosines: np.ndarray, claims: Sequence[str], evidences: Sequence[str]
 ) -> np.ndarray:

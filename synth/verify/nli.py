@@ -24,7 +24,7 @@ import numpy as np
 
 from synth.core.types import Claim, Evidence, Label, Verdict
 from synth.verify.calibration import softmax
-from synth.verify.combine import Combiner, pair_features
+from synth.verify.combine import Combiner, pair_features, retriever_cosines
 from synth.verify.guards import name_mismatch, number_mismatch
 from synth.verify.verifier import no_evidence
 
@@ -258,9 +258,7 @@ class NliVerifier:
     def features(
         self, logits: np.ndarray, claims: Sequence[str], evidences: Sequence[str]
     ) -> np.ndarray:
-        cosines = np.einsum(
-            "ij,ij->i", self.encoder.queries(list(claims)), self.encoder.passages(list(evidences))
-        )
+        cosines = retriever_cosines(self.encoder, claims, evidences)
         return pair_features(logits, cosines, claims, evidences)
 
     def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict:

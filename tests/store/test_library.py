@@ -250,3 +250,17 @@ def test_runs_are_recorded_with_their_outcome(db) -> None:
         ("failed", True),
     ]
     assert '"Does it help?"' in runs[0]["params"]
+
+
+def test_versions_lists_one_ids_stored_versions_only():
+    from synth.core.ids import PaperId
+    from synth.core.types import Page, ParsedDoc, Paper
+    from synth.store.db import connect
+    from synth.store.library import Library
+
+    library = Library(connect(":memory:"))
+    for pid in ("arxiv:2408.10536", "arxiv:2408.10536v2", "arxiv:2408.105361", "arxiv:2408.1053"):
+        doc = ParsedDoc(Paper(PaperId(pid), "t"), (Page(PaperId(pid), 0, "text"),))
+        library.store(doc, [], content_hash="h", chunk_fingerprint="f")
+    ids = [p.id for p in library.versions(PaperId("arxiv:2408.10536"))]
+    assert ids == ["arxiv:2408.10536", "arxiv:2408.10536v2"]
