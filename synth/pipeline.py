@@ -19,6 +19,7 @@ from synth.core.console import NullProgress, Progress
 from synth.core.errors import NotFoundError, OfflineError, SynthError
 from synth.core.ids import PaperId, arxiv_id, paper_id, split_version
 from synth.core.paths import Layout
+from synth.core.runtime import use_bf16
 from synth.core.settings import ParseSettings, Settings
 from synth.core.types import Claim, Paper, ParsedDoc, Report, SourceKind, Verdict
 from synth.extract import claims as claim_rules
@@ -374,7 +375,7 @@ def make_verifier(settings: Settings, encoder: CachedEncoder, progress: Progress
         settings.verify.model,
         models,
         settings.retrieve,
-        bf16=settings.retrieve.bf16,
+        bf16=use_bf16(settings.retrieve.dtype),
         max_quotes=settings.verify.max_quotes,
         progress=progress,
         encoder=encoder,

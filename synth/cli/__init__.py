@@ -92,7 +92,7 @@ def main_options(
 
 
 def _register() -> None:
-    from synth.cli import evaluate, library, report, train, verify  # noqa: F401  (commands register)
+    from synth.cli import doctor, evaluate, library, report, train, verify  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 from synth.core.errors import ConfigError
+from synth.core.runtime import Dtype
 
 
 class FetchSettings(BaseModel):
@@ -51,8 +52,14 @@ class RetrieveSettings(BaseModel):
         0.03, ge=0, description="Keep papers whose abstract scores within this of the best paper."
     )
     batch_size: int = Field(32, ge=1, description="Texts per encoder batch.")
-    bf16: bool = Field(True, description="bf16 autocast on CPU (≈3x faster, same rankings).")
-    threads: int = Field(0, ge=0, description="torch threads; 0 keeps torch's default.")
+    dtype: Dtype = Field(
+        "auto",
+        description="Inference precision: 'auto' (bf16 autocast only where the CPU has native "
+        "bf16, else fp32: emulated bf16 is ~7x slower), 'fp32' or 'bf16'.",
+    )
+    threads: int = Field(
+        0, ge=0, description="torch threads; 0: OMP_NUM_THREADS if set, else the cores available."
+    )
 
 
 class ExtractSettings(BaseModel):

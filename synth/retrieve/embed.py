@@ -16,6 +16,7 @@ import numpy as np
 
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import ModelError
+from synth.core.runtime import set_threads, use_bf16
 from synth.core.settings import RetrieveSettings
 from synth.retrieve import convert
 from synth.store.embeddings import EmbeddingCache, text_hash
@@ -55,6 +56,7 @@ class SentenceTransformerEmbedder:
         self.settings = settings
         self.dim = 384
         self._model = None
+        self.bf16 = use_bf16(settings.dtype)
 
     def _load(self):
         if self._model is None:
@@ -62,8 +64,7 @@ class SentenceTransformerEmbedder:
             import torch
             from sentence_transformers import SentenceTransformer
 
-            if self.settings.threads:
-                torch.set_num_threads(self.settings.threads)
+            set_threads(self.settings.threads)
             try:
                 self._model = SentenceTransformer(
                     str(self.model_dir),
@@ -87,7 +88,7 @@ class SentenceTransformerEmbedder:
         model = self._load()
         with (
             torch.inference_mode(),
-            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.settings.bf16),
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16),
         ):
             vectors = model.encode(
                 list(texts),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from synth.core.console import NullProgress, Progress
+from synth.core.runtime import set_threads
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,10 @@ def git_commit() -> str:
 
 
 def seed_torch(seed: int, threads: int = 0) -> None:
-    """One seed for torch's initialisation and dropout; optional thread count."""
+    """One seed for torch's initialisation and dropout; the thread count (0: the default)."""
     import torch
 
-    if threads:
-        torch.set_num_threads(threads)
+    set_threads(threads)
     torch.manual_seed(seed)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from synth.core.console import NullProgress, Progress
+from synth.core.runtime import Dtype, use_bf16
 from synth.retrieve.lareqa import LareqaSet, evaluate_lareqa, load_lareqa
 from synth.train.data import Triplet, groups_from_lareqa
 from synth.train.finetune import FineTune, seed_torch, train
@@ -47,7 +48,9 @@ class TrainConfig(BaseModel):
         description="Keep the checkpoint with the lowest dev loss (the paper's early stopping) "
         "or the highest mean of Mo/Cr/Mul mAP on the dev articles (their own sentence pool).",
     )
-    bf16: bool = Field(True, description="bf16 autocast for forward passes.")
+    dtype: Dtype = Field(
+        "auto", description="Forward-pass precision; 'auto': bf16 only where the CPU has it."
+    )
     threads: int = 0
 
 
@@ -117,7 +120,7 @@ class RetrieverTask:
             yield from self.sampler.batches(epoch)
 
     def loss(self, batch: list[Triplet]):
-        model, bf16 = self.ft.model, self.config.bf16
+        model, bf16 = self.ft.model, use_bf16(self.config.dtype)
         queries = embed_with_grad(model, ["query: " + t.query for t in batch], bf16)
         passages = embed_with_grad(
             model,
@@ -137,7 +140,8 @@ class RetrieverTask:
         import torch
 
         pool, questions = dev_pool(self.dev_data)
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.config.bf16):
+        bf16 = use_bf16(self.config.dtype)
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             sentences = self.ft.model.encode(
                 ["passage: " + s.text for s in pool.sentences], batch_size=64
             )

