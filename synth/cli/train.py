@@ -90,6 +90,10 @@ def train_verifier(
     lareqa: Annotated[
         list[Path] | None, typer.Option(help="LAReQA-format directory; repeat for several.")
     ] = None,
+    nli: Annotated[
+        Path | None,
+        typer.Option(help="NLI sets directory (../shared/data/nli): train on the v4 mixture."),
+    ] = None,
     steps: Annotated[int | None, typer.Option(help="Optimiser steps.")] = None,
     seed: Annotated[
         int | None, typer.Option(help="Seed of data splits, batches and initialisation.")
@@ -99,7 +103,8 @@ def train_verifier(
     cross-encoder on the e5 encoder, trained on SciFact RTE, LAReQA translation pairs and
     rule-made contradictions; then a temperature and a combiner (logistic regression over its
     logits, the retriever's similarity, word coverage and guard checks) are fitted on held-out
-    pairs. Rerunning with the same --out resumes.
+    pairs. With --nli, the human-labelled NLI sets and Tatoeba pairs join the mixture
+    (`synth.train.nli_data`). Rerunning with the same --out resumes.
 
     Example: synth train-verifier --scifact ../shared/data/scifact --lareqa ../shared/data/xquad-r --out runs/verifier
     """
@@ -108,7 +113,7 @@ def train_verifier(
     from synth.train.verifier_loop import VerifierConfig, VerifierTrainer
 
     g = ctx.obj
-    flags = {"scifact": scifact, "lareqa": lareqa, "steps": steps, "seed": seed}
+    flags = {"scifact": scifact, "lareqa": lareqa, "nli": nli, "steps": steps, "seed": seed}
     resolved = _resolve(VerifierConfig, config, out, flags, "train-verifier")
     settings = g.settings()
     # The combiner's cosine feature comes from the retriever the verifier will run beside.

@@ -1,8 +1,9 @@
 """Training the verifier: the e5 encoder as a cross-encoder with a three-way head.
 
 Cross-entropy with class weights (inverse training frequency) over batches drawn from the
-`train` split of `verifier_data.build_pairs`; SciFact pairs are drawn `scifact_weight` times
-as often, since they are the only natural (not rule-made) contradictions. The checkpoint with
+`train` split of `verifier_data.build_pairs` (or, with `nli` set, of `nli_data.build_mixture`);
+SciFact and Check-COVID pairs are drawn `scifact_weight` times as often, since they are the
+natural claim-verification pairs (real claims, not rule-made contradictions). The checkpoint with
 the lowest loss on the `calibration` split is kept; then a temperature is fitted on that split
 (never on SciFact dev, which is for reporting only) and written to `calibration.json`.
 """
@@ -25,11 +26,16 @@ from synth.verify.combine import Combiner, pair_features, retriever_cosines
 from synth.verify.nli import CALIBRATION_FILE, DELTA_FILE, HEAD_FILE, LABELS, make_head, pair_logits
 
 LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
+# the natural claim-verification sets (real claims against real evidence) are drawn more often
+WEIGHTED_SOURCES = ("scifact", "check_covid")
 
 
 class VerifierConfig(BaseModel):
     scifact: Path = Field(description="SciFact directory (claims/, rte/).")
     lareqa: list[Path] = Field(description="LAReQA-format directories.")
+    nli: Path | None = Field(
+        None, description="NLI sets directory: train on the v4 mixture of `nli_data`."
+    )
     steps: int = Field(300, ge=1)
     batch_size: int = Field(32, ge=2)
     lr: float = 5e-5
@@ -59,7 +65,7 @@ class VerifierTask:
         self.pool = [
             i
             for i, p in enumerate(train_pairs)
-            for _ in range(config.scifact_weight if p.source == "scifact" else 1)
+            for _ in range(config.scifact_weight if p.source in WEIGHTED_SOURCES else 1)
         ]
 
     def batches(self):
@@ -152,7 +158,14 @@ class VerifierTrainer:
             base_dir,
             progress,
         )
-        self.splits = build_pairs(config.scifact, config.lareqa, fulltext_records, config.seed)
+        if config.nli is None:
+            self.splits = build_pairs(config.scifact, config.lareqa, fulltext_records, config.seed)
+        else:
+            from synth.train.nli_data import build_mixture
+
+            self.splits = build_mixture(
+                config.nli, config.scifact, config.lareqa, fulltext_records, seed=config.seed
+            )
         self.ft = FineTune(
             base_dir,
             lr=config.lr,

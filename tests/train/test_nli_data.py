@@ -183,7 +183,7 @@ def test_no_scifact_dev_claim_in_training(shared):
     dev_claims = {_norm(p.claim) for p in splits["scifact_dev"]}
     assert dev_claims and not dev_claims & {_norm(p.claim) for p in splits["train"]}
     assert not dev_claims & {_norm(p.claim) for p in splits["calibration"] + splits["dev_rest"]}
-    assert len(splits["calibration"]) == 1200
+    assert len(splits["calibration"]) == 720
 
 
 def test_tatoeba_pairs_cross_languages_with_both_labels(shared):
