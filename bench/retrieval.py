@@ -51,7 +51,7 @@ def quality(model: str, split: str, limit: int | None) -> dict:
 
 
 def speed(models: list[str], n_texts: int = 1000) -> dict:
-    from synth.core.paths import Layout
+    from synth.core.paths import Home
     from synth.core.settings import load_settings
     from synth.retrieve.embed import PASSAGE_PREFIX, load_embedder
     from synth.retrieve.lareqa import load_lareqa
@@ -63,9 +63,7 @@ def speed(models: list[str], n_texts: int = 1000) -> dict:
     settings = load_settings()
     for model in models:
         section = settings.retrieve.model_copy(update={"model": model})
-        embedder = load_embedder(
-            settings.retrieve.model_dir or Layout(settings.home).models, section
-        )
+        embedder = load_embedder(settings.retrieve.model_dir or Home(settings.home).models, section)
         embedder.encode([PASSAGE_PREFIX + t for t in texts[:64]])  # warm-up
         runs = []
         for _ in range(3):

@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--bootstrap", type=int, default=1000)
     args = parser.parse_args()
 
-    from synth import pipeline
+    from synth.app.context import Context
     from synth.core.console import NullProgress
     from synth.core.ids import PaperId
     from synth.core.settings import load_settings
@@ -96,9 +96,8 @@ def main() -> None:
     from synth.verify.verifier import coverage, similarity_score
 
     settings = load_settings(overrides={"verify.model": args.verifier})
-    library = pipeline.open_library(settings)
-    encoder = pipeline.cached_encoder(library, settings)
-    verifier = pipeline.make_verifier(settings, encoder, NullProgress())
+    context = Context(settings, NullProgress())
+    encoder, verifier = context.encoder, context.verifier
     splits = build_pairs(SHARED / "scifact", [SHARED / "xquad-r"], list(iter_fulltext_records()))
 
     def variants(pairs) -> dict[str, np.ndarray]:

@@ -219,3 +219,81 @@ def compile_tex() -> Callable[[Path], Path]:
         return tex.with_suffix(".pdf")
 
     return run
+
+
+# fakes for orchestration tests: no model is loaded --------------------------------------------
+class FakeEmbedder:
+    """One dimension per keyword (plus one shared dimension, so no vector is zero): a text's
+    vector counts the keywords it contains, so rankings are exact and explainable."""
+
+    model_id = "fake-embedder"
+
+    def __init__(self, keywords: Sequence[str] = ()) -> None:
+        self.keywords = [k.lower() for k in keywords]
+        self.dim = len(self.keywords) + 1
+        self.encoded: list[str] = []  # every text run through the "model"
+
+    def encode(self, texts: Sequence[str]):
+        import numpy as np
+
+        self.encoded.extend(texts)
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            lowered = text.lower()
+            vectors[row, 0] = 0.1
+            for col, keyword in enumerate(self.keywords, start=1):
+                vectors[row, col] = lowered.count(keyword)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+class FakeVerifier:
+    """Supported when a candidate sentence contains the claim (less its final period) word for
+    word, contradicted when the claim is in `contradicted`, else not enough information."""
+
+    method = "fake-verifier"
+    description = "a fake verifier for tests: supported when a sentence states the claim."
+
+    def __init__(self, contradicted: Sequence[str] = ()) -> None:
+        self.contradicted = set(contradicted)
+        self.calls: list[str] = []
+
+    def verify(self, claim, candidates):
+        from dataclasses import replace
+
+        from synth.core.types import Label, Verdict
+
+        self.calls.append(claim.text)
+        needle = claim.text.rstrip(".").lower()
+        for evidence in candidates:
+            if needle in evidence.quote.lower():
+                quote = replace(evidence, score=0.95)
+                return Verdict(claim, Label.SUPPORTED, 0.95, (quote,), self.method)
+        if claim.text in self.contradicted and candidates:
+            quote = replace(candidates[0], score=0.9)
+            return Verdict(claim, Label.CONTRADICTED, 0.05, (quote,), self.method)
+        return Verdict(claim, Label.NOT_ENOUGH_INFO, 0.1, tuple(candidates[:1]), self.method)
+
+
+@pytest.fixture
+def fake_context(synth_home: Path):
+    """`fake_context(keywords=[…], offline=True, contradicted=[…], **settings)`: an app Context
+    with a fresh home, a FakeEmbedder and a FakeVerifier."""
+    from synth.app.context import Context
+    from synth.core.settings import load_settings
+
+    def build(
+        keywords: Sequence[str] = (),
+        *,
+        offline: bool = True,
+        contradicted: Sequence[str] = (),
+        **overrides,
+    ):
+        settings = load_settings(
+            synth_home,
+            {"fetch.offline": offline, "fetch.delay_s": 0.0, "fetch.retries": 0, **overrides},
+        )
+        return Context(
+            settings, embedder=FakeEmbedder(keywords), verifier=FakeVerifier(contradicted)
+        )
+
+    return build

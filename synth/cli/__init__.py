@@ -1,6 +1,6 @@
 """The `synth` command: global options, logging, and the one place errors are reported.
 
-Commands stay thin: parse flags, build settings, call one pipeline function, render.
+Commands stay thin: parse flags, build the app Context, call one `synth.app` function, render.
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ class Globals:
             overrides["fetch.offline"] = True
         return load_settings(self.home, overrides)
 
+    def context(self, **overrides):
+        """The application Context for this command (settings with these overrides)."""
+        from synth.app.context import Context
+
+        return Context(self.settings(**overrides), self.progress())
+
     def progress(self):
         from synth.core.console import NullProgress, RichProgress
 
@@ -54,6 +60,15 @@ def _console():
     from synth.core.console import make_console
 
     return make_console()
+
+
+def print_error(message: str, hint: str | None = None) -> None:
+    """`error: …` and `hint: …` on the stderr console: the one format of every user error,
+    whether it ends the command (main) or one item of a batch."""
+    console = _console()
+    console.print(f"[bold red]error:[/bold red] {message}", markup=True, highlight=False)
+    if hint:
+        console.print(f"[red]hint:[/red] {hint}", markup=True, highlight=False)
 
 
 def _version(value: bool) -> None:
@@ -108,10 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     except SynthError as exc:
         if debug:
             raise
-        console = _console()
-        console.print(f"[bold red]error:[/bold red] {exc.message}", markup=True, highlight=False)
-        if exc.hint:
-            console.print(f"[red]hint:[/red] {exc.hint}", markup=True, highlight=False)
+        print_error(exc.message, exc.hint)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -21,14 +21,12 @@ def doctor(
     Example: synth doctor --json
     """
     from synth import __version__
-    from synth.core.paths import Layout
     from synth.core.runtime import describe_cpu
-    from synth.recheck import identify_models
 
-    settings = ctx.obj.settings()
+    app_ctx = ctx.obj.context()
+    settings = app_ctx.settings
     cpu = describe_cpu(settings.retrieve.dtype, settings.retrieve.threads)
-    models = identify_models(settings)
-    layout = Layout(settings.home)
+    home = app_ctx.home
     facts = {
         "synth": __version__,
         "cpu_capability": cpu.capability,
@@ -37,12 +35,12 @@ def doctor(
         "dtype_setting": cpu.requested,
         "threads": cpu.threads,
         "runtime": "torch",
-        "encoder": models.encoder,
-        "verifier": models.verifier,
-        "home": str(settings.home),
-        "library": str(layout.db),
-        "models": str(settings.retrieve.model_dir or layout.models),
-        "pdfs": str(layout.pdfs),
+        "encoder": app_ctx.encoder_id,
+        "verifier": app_ctx.verifier_spec.identity,
+        "home": str(home.home),
+        "library": str(home.db),
+        "models": str(app_ctx.models_dir),
+        "pdfs": str(home.pdfs),
         "offline": settings.fetch.offline,
     }
     if json_:

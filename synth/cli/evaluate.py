@@ -70,9 +70,8 @@ def retrieval(
 
     Example: synth eval retrieval --data ../shared/data/xquad-r --split test --json
     """
-    from synth import pipeline
+    from synth.app.evaluate import evaluate_retrieval
 
-    g = ctx.obj
-    settings = g.settings(**{"retrieve.model": model})
-    result = pipeline.evaluate_retrieval(data, split, settings, limit=limit, progress=g.progress())
+    app_ctx = ctx.obj.context(**{"retrieve.model": model})
+    result = evaluate_retrieval(app_ctx, data, split, limit=limit)
     typer.echo(json.dumps(result, indent=2) if json_ else _markdown(result), nl=not json_)

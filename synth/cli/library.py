@@ -8,12 +8,8 @@ from typing import Annotated
 
 import typer
 
-from synth.cli import app
-from synth.core.errors import SynthError
-
-
-class BatchFailed(SynthError):
-    """Some items of a batch failed (each was reported already)."""
+from synth.cli import app, print_error
+from synth.core.errors import BatchFailed, SynthError
 
 
 @app.command()
@@ -27,12 +23,9 @@ def fetch(
 
     Example: synth fetch 2408.10536 2212.11790v1
     """
-    from synth import pipeline
+    from synth.app.library import fetch_papers
 
-    g = ctx.obj
-    settings = g.settings()
-    library = pipeline.open_library(settings)
-    outcomes = pipeline.fetch_papers(library, ids, settings, progress=g.progress())
+    outcomes = fetch_papers(ctx.obj.context(), ids)
     failed = 0
     for outcome in outcomes:
         if outcome.paper:
@@ -40,10 +33,7 @@ def fetch(
             typer.echo(f"{outcome.paper.id}\t{outcome.paper.title}{note}")
         else:
             failed += 1
-            err = outcome.error
-            typer.secho(f"error: {outcome.requested}: {err.message}", err=True, fg="red")
-            if err.hint:
-                typer.secho(f"hint: {err.hint}", err=True, fg="red")
+            print_error(f"{outcome.requested}: {outcome.error.message}", outcome.error.hint)
     if failed:
         raise BatchFailed(f"{failed} of {len(outcomes)} ids could not be fetched")
 
@@ -65,21 +55,19 @@ def add(
 
     Example: synth add paper.pdf --arxiv-id 2408.10536
     """
-    from synth import pipeline
+    from synth.app.library import add_pdf
 
     if arxiv_id and len(files) != 1:
         raise SynthError("--arxiv-id names one paper, so give exactly one PDF")
-    settings = ctx.obj.settings()
-    library = pipeline.open_library(settings)
+    app_ctx = ctx.obj.context()
+    library = app_ctx.library
     failed = 0
     for path in files:
         try:
-            paper = pipeline.add_pdf(library, path, settings.parse, arxiv_id_=arxiv_id, title=title)
+            paper = add_pdf(app_ctx, path, arxiv_id_=arxiv_id, title=title)
         except SynthError as exc:
             failed += 1
-            typer.secho(f"error: {exc.message}", err=True, fg="red")
-            if exc.hint:
-                typer.secho(f"hint: {exc.hint}", err=True, fg="red")
+            print_error(exc.message, exc.hint)
             continue
         skipped = library.failed_pages(paper.id)
         note = f" ({len(skipped)} unreadable pages skipped: {skipped})" if skipped else ""
@@ -97,9 +85,7 @@ def list_(
 
     Example: synth list --json
     """
-    from synth import pipeline
-
-    library = pipeline.open_library(ctx.obj.settings())
+    library = ctx.obj.context().library
     for paper in library.papers():
         if json_:
             typer.echo(

@@ -36,33 +36,23 @@ def report(
 
     Example: synth report --question "Does normalized contrastive learning improve text-video retrieval?" -o report.md
     """
-    from synth import pipeline
+    from synth.app.report import build_report
+    from synth.core.console import make_console
     from synth.core.errors import SynthError
     from synth.render.render import render
 
-    g = ctx.obj
-    settings = g.settings(**{"retrieve.max_papers": max_papers, "extract.max_claims": max_claims})
-    progress = g.progress()
-    library = pipeline.open_library(settings)
-    sources = []
-    if arxiv:
-        outcomes = pipeline.fetch_papers(library, arxiv, settings, progress=progress)
-        for outcome in outcomes:
-            if outcome.error:
-                raise outcome.error
-            sources.append(outcome.paper.id)
-    for path in pdf or []:
-        sources.append(pipeline.add_pdf(library, path, settings.parse).id)
-    result = pipeline.build_report(
-        question, settings, sources=sources or None, progress=progress, library=library
+    app_ctx = ctx.obj.context(
+        **{"retrieve.max_papers": max_papers, "extract.max_claims": max_claims}
     )
+    sources = [*(arxiv or []), *(str(path) for path in pdf or [])]
+    result = build_report(app_ctx, question, sources)
     text = render(result, fmt)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         tmp = output.with_name(output.name + ".part")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(output)
-        typer.secho(f"wrote {output}", err=True)
+        make_console().print(f"wrote {output}", highlight=False)
     else:
         typer.echo(text, nl=False)
     if not result.verdicts:

@@ -33,12 +33,10 @@ def _resolve(model, config: Path | None, out: Path, flags: dict, command: str):
 
 def _base_model_dir(g) -> Path:
     """The untuned encoder every training run starts from (converted once)."""
-    from synth.core.paths import Layout
-    from synth.retrieve.embed import load_base_embedder
+    from synth.weights import base_model_dir
 
-    settings = g.settings()
-    models = settings.retrieve.model_dir or Layout(settings.home).models
-    return load_base_embedder(models, settings.retrieve, g.progress()).model_dir
+    app_ctx = g.context()
+    return base_model_dir(app_ctx.models_dir, app_ctx.progress)
 
 
 @app.command()
@@ -108,16 +106,14 @@ def train_verifier(
 
     Example: synth train-verifier --scifact ../shared/data/scifact --lareqa ../shared/data/xquad-r --out runs/verifier
     """
-    from synth import pipeline
     from synth.fetch.corpus import iter_fulltext_records
     from synth.train.verifier_loop import VerifierConfig, VerifierTrainer
 
     g = ctx.obj
     flags = {"scifact": scifact, "lareqa": lareqa, "nli": nli, "steps": steps, "seed": seed}
     resolved = _resolve(VerifierConfig, config, out, flags, "train-verifier")
-    settings = g.settings()
     # The combiner's cosine feature comes from the retriever the verifier will run beside.
-    retriever = pipeline.cached_encoder(pipeline.open_library(settings), settings, g.progress())
+    retriever = g.context().encoder
     trainer = VerifierTrainer(
         resolved,
         out,

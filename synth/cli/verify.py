@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from synth.cli import app
+from synth.cli import app, print_error
 
 
 @app.command()
@@ -33,11 +33,9 @@ def check(
 
     Example: synth check "Hybrid batch training reduces language bias." --source 2408.10536
     """
-    from synth import pipeline
+    from synth.app.report import check_claim
 
-    g = ctx.obj
-    settings = g.settings(**{"verify.model": verifier})
-    verdict = pipeline.check_claim(claim, source, settings, progress=g.progress())
+    verdict = check_claim(ctx.obj.context(**{"verify.model": verifier}), claim, source)
     evidence = [
         {
             "paper_id": e.paper_id,
@@ -119,16 +117,12 @@ def verify(
 
     Example: synth verify ../shared/seeds -o out/
     """
-    import os
-
-    from synth import recheck
-    from synth.render.recheck import SUFFIX, layout_for, render_checked
+    from synth.app.recheck.batch import check_batch
+    from synth.app.recheck.render import SUFFIX, layout_for, render_checked
 
     if format_ is not None and format_ not in ("md", "tex", "json"):
         raise typer.BadParameter("use md, tex or json", param_hint="--format")
-    g = ctx.obj
-    settings = g.settings(**{"verify.model": verifier})
-    die_after = os.environ.get("SYNTH_TEST_DIE_AFTER_CLAIMS")  # crash tests only
+    app_ctx = ctx.obj.context(**{"verify.model": verifier})
     written: list[Path] = []
 
     def write(path: Path, checked: list) -> None:
@@ -146,13 +140,7 @@ def verify(
         tmp.replace(target)  # a killed batch never leaves half a report
         written.append(target)
 
-    result = recheck.check_batch(
-        inputs,
-        settings,
-        progress=g.progress(),
-        die_after=int(die_after) if die_after else None,
-        on_file=write,
-    )
+    result = check_batch(app_ctx, inputs, on_file=write)
     summary = result.summary()
     summary["written"] = [str(p) for p in written]
     if json_:
@@ -182,6 +170,6 @@ def _print_summary(summary: dict) -> None:
         for finding in report["findings"]:
             echo(f"finding: {Path(report['report']).name}: {finding['message']}")
     for failure in summary["reports_failed"]:
-        echo(f"error: {failure['error']}", err=True)
+        print_error(failure["error"], failure["hint"])
     if summary["written"]:
         echo(f"wrote {len(summary['written'])} re-verified reports")

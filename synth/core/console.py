@@ -64,10 +64,19 @@ class RichProgress:
         self.console.print(f"[dim]{message}[/dim]")
 
 
-def make_console():
-    from rich.console import Console
+_CONSOLE = None
 
-    return Console(stderr=True)
+
+def make_console():
+    """The one stderr console: logs, progress bars and error lines share it, so a log line
+    never garbles a live bar."""
+    global _CONSOLE
+    if _CONSOLE is None:
+        from rich.console import Console
+
+        # soft_wrap: an error line stays one line (greppable), however narrow the terminal
+        _CONSOLE = Console(stderr=True, soft_wrap=True)
+    return _CONSOLE
 
 
 def setup_logging(console, verbosity: int) -> None:

@@ -48,3 +48,7 @@ class ParseError(SynthError):
 
 class ModelError(SynthError):
     """A model could not be built or loaded."""
+
+
+class BatchFailed(SynthError):
+    """Some items of a batch failed; each was reported already with its own error and hint."""

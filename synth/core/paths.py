@@ -15,7 +15,9 @@ _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True, slots=True)
-class Layout:
+class Home:
+    """Where things live under `$SYNTH_HOME`."""
+
     home: Path
 
     @property
@@ -30,7 +32,7 @@ class Layout:
     def models(self) -> Path:
         return self.home / "models"
 
-    def ensure(self) -> Layout:
+    def ensure(self) -> Home:
         for path in (self.home, self.pdfs, self.models):
             path.mkdir(parents=True, exist_ok=True)
         return self

@@ -99,14 +99,23 @@ class Claim:
     section: str | None = None
 
 
+class Mark(StrEnum):
+    """A verdict as claims tables print it."""
+
+    SUPPORTED = "✓"
+    CONTRADICTED = "×"
+    NOT_ENOUGH_INFO = "?"
+    NOT_CHECKED = "–"  # no source was available: no verdict, no confidence
+
+
 class Label(StrEnum):
     SUPPORTED = "supported"
     CONTRADICTED = "contradicted"
     NOT_ENOUGH_INFO = "not_enough_info"
 
     @property
-    def mark(self) -> str:
-        return {"supported": "✓", "contradicted": "×", "not_enough_info": "?"}[self.value]
+    def mark(self) -> Mark:
+        return Mark[self.name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +169,6 @@ class Report:
 
 
 # Batch re-verification of existing claim tables ---------------------------------------------
-NOT_CHECKED_MARK = "–"  # a claim whose sources were all unavailable: no verdict, no confidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +176,7 @@ class ClaimRow:
     """One row of an existing claims table, as written there."""
 
     text: str
-    mark: str | None  # normalised: ✓ × ? – (None when the row has none)
+    mark: Mark | None  # None when the row has none
     confidence: float | None
     truncated: bool
     references: tuple[str, ...] = ()  # per-row references (claim lists); else the report's
@@ -207,6 +215,7 @@ class SourceRef:
     paper: Paper | None  # what was checked; None when unavailable
     checked: str  # e.g. "2408.10536v1 (full text)", "2408.10536 (abstract, bundled corpus)"
     problem: str | None = None  # why it is unavailable
+    hint: str | None = None  # what the user can do about it
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +229,8 @@ class RowCheck:
     cached: bool = False  # the verdict came from the library, no model work
 
     @property
-    def mark(self) -> str:
-        return self.verdict.label.mark if self.verdict else NOT_CHECKED_MARK
+    def mark(self) -> Mark:
+        return self.verdict.label.mark if self.verdict else Mark.NOT_CHECKED
 
     @property
     def was(self) -> str:

@@ -13,6 +13,8 @@ from synth.core.types import Claim, Evidence, Hit
 from synth.parse.sentences import sentence_spans
 
 MIN_QUOTE_CHARS = 20
+# Bump when candidate selection changes: stored verdicts are keyed by it (verify.registry).
+EVIDENCE_VERSION = 1
 
 
 def _overlaps_claim(claim: Claim, paper_id: str, page_index: int, start: int, end: int) -> bool:

@@ -6,10 +6,22 @@ cut at whitespace). `passage.text == page.text[passage.start:passage.end]` alway
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from synth.core.ids import passage_id
 from synth.core.settings import ParseSettings
 from synth.core.types import Page, ParsedDoc, Passage
 from synth.parse.sentences import sentence_spans
+
+# Bump when parsing or chunking changes what it produces: stored papers are then re-chunked.
+PARSER_VERSION = 1
+
+
+def chunk_fingerprint(settings: ParseSettings) -> str:
+    """What stored passages were made with: the parser's version and the parse settings."""
+    blob = json.dumps([PARSER_VERSION, settings.model_dump()], sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

@@ -59,7 +59,7 @@ def compose_report(
         f"(cue phrases for methods, results and settings), de-duplicated, and each was checked "
         f"against its top {facts.top_k} passages, excluding the sentence it was extracted from. "
         f"Verifier: {facts.verifier} — {facts.verifier_description} No human review "
-        f"took place. Settings fingerprint: {facts.settings_fingerprint}."
+        f"took place. Configuration fingerprint: {facts.settings_fingerprint}."
     )
     papers_word = "paper" if n_papers == 1 else "papers"
     results = f"{n_papers} {papers_word} retrieved. {n_claims} claims extracted; {tally}."

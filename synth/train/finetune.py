@@ -64,7 +64,7 @@ class FineTune:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        from synth.retrieve.embed import quiet_transformers
+        from synth.weights import quiet_transformers
 
         quiet_transformers()
         self.model = SentenceTransformer(
@@ -149,7 +149,7 @@ class FineTune:
         """Set the encoder to base + the delta at `path` (the inverse of `export_delta`)."""
         import torch
 
-        from synth.retrieve.delta import dequantize, load_delta
+        from synth.weights.delta import dequantize, load_delta
 
         tensors, _ = load_delta(path)
         with torch.no_grad():
@@ -159,7 +159,7 @@ class FineTune:
 
     def export_delta(self, path: Path, metadata: dict[str, str]) -> Path:
         """The encoder's current weights as an int8 delta over the base model."""
-        from synth.retrieve.delta import save_delta
+        from synth.weights.delta import save_delta
 
         tuned = {n: p.detach().numpy() for n, p in self.trainable.items()}
         save_delta(self.base_state, tuned, path, {"git_commit": git_commit(), **metadata})

@@ -24,6 +24,7 @@ from synth.train.verifier_data import Pair, build_pairs
 from synth.verify.calibration import TemperatureScaler, balanced_accuracy, macro_f1
 from synth.verify.combine import Combiner, pair_features, retriever_cosines
 from synth.verify.nli import CALIBRATION_FILE, DELTA_FILE, HEAD_FILE, LABELS, make_head, pair_logits
+from synth.weights import hidden_size
 
 LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
 # the natural claim-verification sets (real claims against real evidence) are drawn more often
@@ -173,7 +174,7 @@ class VerifierTrainer:
             warmup_steps=config.warmup_steps,
             steps=config.steps,
             max_seq_length=config.max_length,
-            extra={"head": make_head()},
+            extra={"head": make_head(hidden_size(base_dir))},
             extra_lr=config.head_lr,
         )
         self.task = VerifierTask(config, self.ft, self.splits)

@@ -15,6 +15,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+# Bump when a guard's decisions change: stored verdicts are keyed by it (verify.registry).
+GUARDS_VERSION = 1
+
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 # 3 × 10^-5, 3x10^-5, 3·10⁻⁵, 3*10**-5 (after superscripts are folded)
 _SCI_TIMES = re.compile(r"(\d+(?:\.\d+)?)\s*[×x·*]\s*10\s*(?:\^|\*\*)?\s*\{?([-+−–]?\d+)\}?")

@@ -13,8 +13,6 @@ support whose best sentence states other numbers or lacks a named dataset or mod
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -27,6 +25,7 @@ from synth.verify.calibration import softmax
 from synth.verify.combine import Combiner, pair_features, retriever_cosines
 from synth.verify.guards import name_mismatch, number_mismatch
 from synth.verify.verifier import no_evidence
+from synth.weights import quiet_transformers
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def pair_logits(
     claims: Sequence[str],
     evidences: Sequence[str],
     *,
-    bf16: bool = True,
+    bf16: bool = False,
     max_length: int = 256,
 ):
     """(n, 3) logits for claim/evidence pairs; gradients flow when called in training."""
@@ -77,7 +76,7 @@ def pair_logits(
     return stacked[inverse]
 
 
-def make_head(dim: int = 384):
+def make_head(dim: int):
     import torch
 
     head = torch.nn.Linear(dim, len(LABELS))
@@ -114,101 +113,33 @@ def verifier_files(name: str) -> list[Path]:
     return files
 
 
-def verifier_id(name: str) -> str:
-    """Identity of a trained verifier from its files' contents (nothing is loaded)."""
-    digest = hashlib.sha256()
-    for path in verifier_files(name):
-        digest.update(path.read_bytes())
-    return f"{describe_verifier(name)[0]}:{digest.hexdigest()[:12]}"
-
-
-def describe_verifier(name: str) -> tuple[str, str]:
-    """(method, one-sentence description) of a trained verifier, read from its files."""
-    calibration = json.loads(verifier_files(name)[2].read_text())
-    if "combiner" in calibration:
-        return "nli-e5-v2", COMBINED_DESCRIPTION
-    return NliVerifier.method, NliVerifier.description
-
-
-def load_nli_verifier(
-    name: str,
-    models_dir: Path,
-    retrieve_settings,
-    *,
-    bf16: bool = True,
-    max_quotes: int = 2,
-    progress=None,
-    encoder=None,
-) -> NliVerifier:
-    """The verifier `name` names: 'default' (shipped) or a trained verifier directory.
-    `encoder` (the retriever's CachedEncoder) feeds the combiner's cosine feature.
-
-    Raises:
-        ModelError: the directory lacks the delta, head or calibration file.
-    """
-    from synth.retrieve import delta
-    from synth.retrieve.embed import load_base_embedder
-
-    files = verifier_files(name)
-    base = load_base_embedder(models_dir, retrieve_settings)
-    model_id = delta.delta_model_id(base.model_id, files[0])
-    target = models_dir / model_id.replace("/", "_")
-    if not (target / "modules.json").is_file():
-        if progress is not None:
-            progress.status("applying the verifier's weights to the base encoder (once)…")
-        delta.materialize(base.model_dir, files[0], target)
-    verifier = NliVerifier(
-        target, files[1], files[2], bf16=bf16, max_quotes=max_quotes, encoder=encoder
-    )
-    verifier.model_id = model_id
-    return verifier
-
-
-COMBINED_DESCRIPTION = (
-    "a cross-encoder (multilingual-e5-small with a three-way head, trained by synth on "
-    "SciFact, XQuAD-R and rule-made contradictions) scores every candidate sentence, and a "
-    "logistic regression fitted on held-out labelled pairs turns its scores, the retriever's "
-    "similarity, the claim's word coverage and number, name and negation checks into "
-    "calibrated probabilities; the confidence is the probability of support for the best "
-    "sentence, and number and name guards veto a support that states other numbers or lacks "
-    "a named dataset or model."
-)
-
-
 class NliVerifier:
-    """Verifier backed by a trained cross-encoder (see module docstring)."""
-
-    method = "nli-e5-v1"
-    model_id = ""
-    description = (
-        "a cross-encoder (multilingual-e5-small with a three-way head, trained by synth on "
-        "SciFact, XQuAD-R and rule-made contradictions) scores every candidate sentence; the "
-        "confidence is its temperature-calibrated probability of support for the best "
-        "sentence, and number and name guards veto a support that states other numbers or "
-        "lacks a named dataset or model."
-    )
+    """Verifier backed by a trained cross-encoder (see module docstring). Which files, method
+    name and combiner it runs with is decided by `verify.registry`, not here."""
 
     def __init__(
         self,
         model_dir: Path,
         head_path: Path,
-        calibration_path: Path,
+        calibration: dict,
         *,
-        bf16: bool = True,
+        method: str,
+        description: str,
+        combiner: Combiner | None = None,
+        encoder=None,
+        model_id: str = "",
+        bf16: bool = False,
         max_quotes: int = 2,
         max_candidates: int = 12,
-        encoder=None,
     ) -> None:
+        if combiner is not None and encoder is None:
+            raise ValueError("the combiner's cosine feature needs the retriever's encoder")
         self.model_dir, self.head_path = model_dir, head_path
-        calibration = json.loads(calibration_path.read_text())
+        self.method, self.description, self.model_id = method, description, model_id
         self.temperature = float(calibration["temperature"])
         # pairs are cut as in training: longer inputs at inference would be off-distribution
         self.max_length = int(calibration.get("max_length", 256))
-        self.combiner = None
-        if "combiner" in calibration and encoder is not None:
-            self.combiner = Combiner.from_dict(calibration["combiner"])
-            self.method = "nli-e5-v2"
-            self.description = COMBINED_DESCRIPTION
+        self.combiner = combiner
         self.encoder = encoder
         self.bf16, self.max_quotes, self.max_candidates = bf16, max_quotes, max_candidates
         self._model = self._head = None
@@ -218,8 +149,6 @@ class NliVerifier:
             import torch
             from safetensors.torch import load_file
             from sentence_transformers import SentenceTransformer
-
-            from synth.retrieve.embed import quiet_transformers
 
             quiet_transformers()
             self._model = SentenceTransformer(

@@ -9,10 +9,11 @@ import sys
 
 import pytest
 
-from synth import pipeline
+from synth.app.context import Context
+from synth.app.library import add_pdf
+from synth.app.report import build_report
 from synth.core.ids import PaperId
 from synth.render.render import Format, render
-from synth.retrieve.embed import SentenceTransformerEmbedder
 
 TEXT_VIDEO = "Does normalized contrastive learning improve text-video retrieval?"
 HYBRID = "How does hybrid batch training affect language bias in multilingual retrieval?"
@@ -69,7 +70,7 @@ def test_every_claim_has_a_verdict_a_confidence_and_locatable_evidence(corpus_re
     _, data = reports[name]
     from synth.core.settings import load_settings
 
-    library = pipeline.open_library(load_settings(home))
+    library = Context(load_settings(home)).library
     for verdict in data["verdicts"]:
         assert verdict["label"] in {"supported", "contradicted", "not_enough_info"}
         assert 0.0 <= verdict["confidence"] <= 1.0
@@ -104,21 +105,6 @@ def test_the_text_video_question_selects_the_ncl_paper(corpus_reports):
     assert "arxiv:2212.11790" in [p["id"] for p in data["papers"]]
 
 
-def test_a_second_report_reparses_and_reembeds_nothing(settings, monkeypatch):
-    pipeline.build_report(TEXT_VIDEO, settings)
-    encoded: list[str] = []
-    original = SentenceTransformerEmbedder.encode
-
-    def counting(self, texts):
-        encoded.extend(texts)
-        return original(self, texts)
-
-    monkeypatch.setattr(SentenceTransformerEmbedder, "encode", counting)
-    monkeypatch.setattr(pipeline, "ingest", lambda *a, **k: pytest.fail("re-ingested"))
-    pipeline.build_report(TEXT_VIDEO, settings)
-    assert not [t for t in encoded if t.startswith("passage: ")], "passages were re-embedded"
-
-
 def _paper_pdf(make_pdf):
     return make_pdf(
         [
@@ -151,15 +137,12 @@ def _paper_pdf(make_pdf):
 
 
 def test_report_on_a_local_pdf_quotes_its_pages(settings, make_pdf):
-    library = pipeline.open_library(settings)
-    paper = pipeline.add_pdf(library, _paper_pdf(make_pdf), settings.parse)
+    ctx = Context(settings)
+    library = ctx.library
+    pdf = _paper_pdf(make_pdf)
+    paper = add_pdf(ctx, pdf)
     assert library.failed_pages(paper.id) == [2], "the image-only page is skipped and reported"
-    report = pipeline.build_report(
-        "Do sparse widgets improve retrieval accuracy?",
-        settings,
-        sources=[paper.id],
-        library=library,
-    )
+    report = build_report(ctx, "Do sparse widgets improve retrieval accuracy?", [str(pdf)])
     assert report.verdicts
     for verdict in report.verdicts:
         for ev in verdict.evidence:
@@ -174,13 +157,10 @@ def test_report_on_a_local_pdf_quotes_its_pages(settings, make_pdf):
 def test_latex_report_with_special_characters_and_scripts_compiles(
     settings, make_pdf, tmp_path, compile_tex
 ):
-    library = pipeline.open_library(settings)
-    paper = pipeline.add_pdf(library, _paper_pdf(make_pdf), settings.parse)
-    report = pipeline.build_report(
+    report = build_report(
+        Context(settings),
         "Do sparse widgets & co. improve 100% of $runs_{x}?",
-        settings,
-        sources=[paper.id],
-        library=library,
+        [str(_paper_pdf(make_pdf))],
     )
     from dataclasses import replace
 

@@ -4,6 +4,7 @@ here, registered with `synth add --arxiv-id`; real encoder, verifier, SQLite and
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -136,6 +137,23 @@ def test_wrong_marks_flip_with_the_quote_that_decides_them(tmp_path, env, regist
     assert fail.returncode == 3  # the same verdicts from the library, the same flips
 
 
+# `synth` in a real process whose verdict store SIGKILLs it right after the Nth stored verdict,
+# as a crash or `kill -9` would: synth itself has no hook for this.
+DIE_AFTER_VERDICTS = """
+import os, signal, sys
+from synth.cli import main
+from synth.store.verdicts import VerdictStore
+put, stored = VerdictStore.put, []
+def put_then_die(self, key, verdict):
+    put(self, key, verdict)
+    stored.append(key)
+    if len(stored) >= int(os.environ["DIE_AFTER_VERDICTS"]):
+        os.kill(os.getpid(), signal.SIGKILL)
+VerdictStore.put = put_then_die
+main(sys.argv[1:])
+"""
+
+
 def test_a_killed_batch_resumes_without_lost_or_repeated_rows(tmp_path, env, registered):
     claims = [*PAPER_LINES[1:], UNSUPPORTED_MARKED_RIGHT]
     reports = tmp_path / "reports"
@@ -146,7 +164,13 @@ def test_a_killed_batch_resumes_without_lost_or_repeated_rows(tmp_path, env, reg
     out = tmp_path / "out"
     args = ("-q", "--offline", "verify", str(reports), "-o", str(out), "--json")
 
-    killed = run_synth(*args, env_extra={**env, "SYNTH_TEST_DIE_AFTER_CLAIMS": "8"})
+    killed = subprocess.run(
+        [sys.executable, "-c", DIE_AFTER_VERDICTS, *args],
+        env={**os.environ, **env, "DIE_AFTER_VERDICTS": "8"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert killed.returncode == -9  # SIGKILL: no cleanup ran
     home = tmp_path / "synth-home"
     assert _verdict_rows(home) == 8

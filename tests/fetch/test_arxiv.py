@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from synth.app.context import Context
+from synth.app.library import fetch_papers
 from synth.core.errors import FetchError, InvalidIdError, NotFoundError, OfflineError
 from synth.core.settings import FetchSettings, load_settings
 from synth.fetch.arxiv import ArxivClient
 from synth.fetch.http import make_session
-from synth.pipeline import fetch_papers, open_library
 
 API_1605 = (
     "https://export.arxiv.org/api/query?search_query=&id_list=1605.08386"
@@ -65,10 +66,10 @@ def test_fetch_downloads_parses_and_stores_the_pdf(replay, make_pdf, synth_home)
     )
     adapter.add(PDF_1605, pdf.read_bytes(), headers={"content-type": "application/pdf"})
     settings = load_settings(synth_home, {"fetch.delay_s": 0.0, "fetch.retries": 0})
-    library = open_library(settings)
-    [outcome] = fetch_papers(library, ["1605.08386"], settings, session=session)
+    ctx = Context(settings, session=session)
+    [outcome] = fetch_papers(ctx, ["1605.08386"])
     assert outcome.error is None and outcome.paper.has_full_text
-    pages = library.pages(outcome.paper.id)
+    pages = ctx.library.pages(outcome.paper.id)
     assert [p.index for p in pages] == [0, 1]
     assert "The walks mix fast." in pages[1].text
     assert (synth_home / "pdfs" / "arxiv_1605.08386v1.pdf").is_file()
@@ -79,18 +80,17 @@ def test_a_second_fetch_hits_the_cache_and_makes_no_request(replay, make_pdf, sy
     adapter.add_recorded("id_1605.08386_s0_m100_199195aa31ad.json")
     adapter.add(PDF_1605, make_pdf([["Some text on a page."]]).read_bytes())
     settings = load_settings(synth_home, {"fetch.delay_s": 0.0, "fetch.retries": 0})
-    library = open_library(settings)
-    fetch_papers(library, ["1605.08386"], settings, session=session)
+    ctx = Context(settings, session=session)
+    fetch_papers(ctx, ["1605.08386"])
     seen = len(adapter.requests_seen)
-    [again] = fetch_papers(library, ["1605.08386v1"], settings, session=session)
+    [again] = fetch_papers(ctx, ["1605.08386v1"])
     assert again.cached and again.paper.id == "arxiv:1605.08386v1"
     assert len(adapter.requests_seen) == seen, "a cached paper must not be fetched again"
 
 
 def test_offline_and_uncached_fails_per_id_with_a_hint(synth_home):
     settings = load_settings(synth_home, {"fetch.offline": True})
-    library = open_library(settings)
-    [outcome] = fetch_papers(library, ["2408.10536"], settings)
+    [outcome] = fetch_papers(Context(settings), ["2408.10536"])
     assert isinstance(outcome.error, OfflineError)
     assert "2408.10536" in outcome.error.message and outcome.error.hint
 
@@ -104,8 +104,7 @@ def test_the_offline_session_refuses_every_request():
 def test_an_unreachable_network_is_reported_as_offline(synth_home):
     # conftest blocks sockets, exactly like a machine with no network
     settings = load_settings(synth_home, {"fetch.delay_s": 0.0, "fetch.retries": 0})
-    library = open_library(settings)
-    [outcome] = fetch_papers(library, ["2408.10536"], settings)
+    [outcome] = fetch_papers(Context(settings), ["2408.10536"])
     assert isinstance(outcome.error, OfflineError), outcome.error
     assert "2408.10536" in outcome.error.message
 
@@ -113,5 +112,5 @@ def test_an_unreachable_network_is_reported_as_offline(synth_home):
 @pytest.mark.live
 def test_live_fetch_of_a_small_real_paper(synth_home):
     settings = load_settings(synth_home)
-    [outcome] = fetch_papers(open_library(settings), ["1605.08386"], settings)
+    [outcome] = fetch_papers(Context(settings), ["1605.08386"])
     assert outcome.error is None and outcome.paper.has_full_text

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from synth.core.settings import RetrieveSettings
-from synth.retrieve import convert
 from synth.retrieve.embed import PASSAGE_PREFIX, QUERY_PREFIX, load_base_embedder
+from synth.weights import convert
 
 MIXED = [
     "Hybrid batch training reduces language bias.",

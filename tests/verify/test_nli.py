@@ -18,6 +18,7 @@ def _verifier(probabilities: list[list[float]]) -> NliVerifier:
     """An NliVerifier whose model is replaced by fixed probabilities (one row per candidate)."""
     verifier = NliVerifier.__new__(NliVerifier)
     verifier.max_quotes, verifier.max_candidates, verifier.model_id = 2, 12, "stub"
+    verifier.method = "stub"
     verifier.probabilities = lambda claims, evidences: np.array(probabilities)[: len(claims)]
     return verifier
 
@@ -90,7 +91,9 @@ def test_a_few_training_steps_lower_the_loss_and_the_export_loads(model_dir, tmp
     from synth.train.finetune import FineTune
     from synth.train.verifier_data import Pair
     from synth.train.verifier_loop import VerifierConfig, VerifierTask
-    from synth.verify.nli import load_nli_verifier, make_head
+    from synth.verify.nli import make_head
+    from synth.verify.registry import load_verifier, resolve_verifier
+    from synth.weights import hidden_size
 
     pairs = [
         Pair("Sales rose in May.", "Sales rose in May.", Label.SUPPORTED, "t", "g1"),
@@ -116,7 +119,7 @@ def test_a_few_training_steps_lower_the_loss_and_the_export_loads(model_dir, tmp
         warmup_steps=1,
         steps=6,
         max_seq_length=64,
-        extra={"head": make_head()},
+        extra={"head": make_head(hidden_size(base))},
         extra_lr=config.head_lr,
     )
     task = VerifierTask(config, ft, {"train": pairs, "calibration": pairs})
@@ -131,7 +134,7 @@ def test_a_few_training_steps_lower_the_loss_and_the_export_loads(model_dir, tmp
     ft.train_mode(False)
     out = task.export(tmp_path / "best", {})
     (out / "calibration.json").write_text(json.dumps({"temperature": 1.0}))
-    verifier = load_nli_verifier(str(out), model_dir, RetrieveSettings(), bf16=False)
+    verifier = load_verifier(resolve_verifier(str(out), "any-retriever"), None, model_dir)
     with torch.no_grad():
         expected = torch.softmax(task.logits(pairs).float(), dim=1).numpy()
     got = verifier.probabilities([p.claim for p in pairs], [p.evidence for p in pairs])
@@ -151,12 +154,13 @@ def test_a_few_training_steps_lower_the_loss_and_the_export_loads(model_dir, tmp
     features = pair_features(verifier.logits(claims, evidences), cosines, claims, evidences)
     gold = np.array([0, 1, 2, 0])
     combiner = Combiner.fit(features, gold)
-    (out / "calibration.json").write_text(
-        json.dumps({"temperature": 1.0, "combiner": combiner.to_dict()})
-    )
-    combined = load_nli_verifier(
-        str(out), model_dir, RetrieveSettings(), bf16=False, encoder=encoder
-    )
+    calibration = {
+        "temperature": 1.0,
+        "combiner": combiner.to_dict(),
+        "combiner_retriever": encoder.model_id,
+    }
+    (out / "calibration.json").write_text(json.dumps(calibration))
+    combined = load_verifier(resolve_verifier(str(out), encoder.model_id), encoder, model_dir)
     assert combined.method == "nli-e5-v2"
     got = combined.probabilities(claims, evidences)
     assert np.allclose(got, combiner.probabilities(features), atol=0.02)

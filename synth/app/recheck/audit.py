@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from synth.core.types import ClaimReport, Finding, Label, RowCheck, SourceRef
+from synth.core.types import ClaimReport, Finding, Label, Mark, RowCheck, SourceRef
 from synth.extract.claims import is_near_duplicate
 
 _TOKEN = re.compile(r"[\w@][\w@.\-/+]*[\w@]|[\w@]")
@@ -122,7 +122,7 @@ def count_findings(report: ClaimReport) -> list[Finding]:
                 f"{len(report.rows)} rows",
             )
         )
-    ticks = sum(row.mark == "✓" for row in report.rows)
+    ticks = sum(row.mark == Mark.SUPPORTED for row in report.rows)
     if stated.verified is not None and stated.verified != ticks:
         findings.append(
             Finding(

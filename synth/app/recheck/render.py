@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import asdict
 from datetime import date
 from enum import StrEnum
@@ -19,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from synth import __version__
-from synth.core.types import NOT_CHECKED_MARK, CheckedReport, Label, RowCheck
+from synth.app.recheck.audit import process_statements
+from synth.core.types import CheckedReport, Label, Mark, RowCheck
 from synth.render.render import SCHEMA_VERSION, environment
-from synth.verify.audit import process_statements
 
 
-class Layout(StrEnum):
+class TableLayout(StrEnum):
     TEXT = "text"  # the seeds' plain text: bare headings, tab-separated table
     MD = "md"
     TEX = "tex"
@@ -35,22 +34,22 @@ class Layout(StrEnum):
 
 
 SUFFIX = {
-    Layout.TEXT: ".txt",
-    Layout.MD: ".md",
-    Layout.TEX: ".tex",
-    Layout.JSON: ".json",
-    Layout.CSV: ".csv",
-    Layout.TSV: ".tsv",
-    Layout.JSONL: ".jsonl",
+    TableLayout.TEXT: ".txt",
+    TableLayout.MD: ".md",
+    TableLayout.TEX: ".tex",
+    TableLayout.JSON: ".json",
+    TableLayout.CSV: ".csv",
+    TableLayout.TSV: ".tsv",
+    TableLayout.JSONL: ".jsonl",
 }
-_SAME = {"text": Layout.TEXT, "markdown": Layout.MD, "json": Layout.JSON}
+_SAME = {"text": TableLayout.TEXT, "markdown": TableLayout.MD, "json": TableLayout.JSON}
 
 
-def layout_for(source_layout: str, requested: str | None) -> Layout:
+def layout_for(source_layout: str, requested: str | None) -> TableLayout:
     """`--format` if given, else the layout the report came in."""
     if requested:
-        return Layout(requested)
-    return _SAME.get(source_layout) or Layout(source_layout)
+        return TableLayout(requested)
+    return _SAME.get(source_layout) or TableLayout(source_layout)
 
 
 def _plural(n: int, word: str) -> str:
@@ -58,7 +57,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def confidence_cell(row: RowCheck) -> str:
-    return f"{row.verdict.confidence:.2f}" if row.verdict else NOT_CHECKED_MARK
+    return f"{row.verdict.confidence:.2f}" if row.verdict else Mark.NOT_CHECKED.value
 
 
 def tally(rows: tuple[RowCheck, ...]) -> str:
@@ -74,13 +73,7 @@ def tally(rows: tuple[RowCheck, ...]) -> str:
 
 
 def _quote_statement(sentence: str) -> str:
-    # The phrase is the original's claim about itself; synth reports it in its own words so
-    # that no reader (or checker) mistakes it for synth's statement.
-    paraphrased = re.sub(
-        r"\bmulti-reviewer assessment", "assessment by several reviewers", sentence, flags=re.I
-    )
-    if paraphrased != sentence:
-        return f"(in other words) {paraphrased}"
+    # The original's statement about its own process, quoted verbatim: reported, not asserted.
     return f"“{sentence}”"
 
 
@@ -93,9 +86,7 @@ def view(checked: CheckedReport, today: date | None = None) -> dict[str, Any]:
     changes = checked.changes
     n_refs = len(refs)
     if len(available) == len(refs):
-        # Always "N papers retrieved" / "N claims extracted": the seeds' wording, which
-        # readers and report_check.py look for, also when N is 1.
-        retrieved = f"{n_refs} papers retrieved"
+        retrieved = f"{_plural(n_refs, 'paper')} retrieved"
     else:
         retrieved = f"{_plural(n_refs, 'paper')} cited, {len(available)} of them available to check"
     n_findings = len(checked.findings)
@@ -105,7 +96,7 @@ def view(checked: CheckedReport, today: date | None = None) -> dict[str, Any]:
         else "No findings about the report itself."
     )
     results = (
-        f"{retrieved}. {len(rows)} claims extracted by the original report; "
+        f"{retrieved}. {_plural(len(rows), 'claim')} extracted by the original report; "
         f"re-verified by synth: {tally(rows)}. {_plural(len(changes), 'mark')} changed. "
         + findings_line
     )
@@ -205,7 +196,7 @@ def _verdict_dict(row: RowCheck) -> dict[str, Any] | None:
     return data
 
 
-def _claim_list(checked_reports: list[CheckedReport], layout: Layout) -> str:
+def _claim_list(checked_reports: list[CheckedReport], layout: TableLayout) -> str:
     records = [
         {
             "report": c.source.title,
@@ -225,13 +216,13 @@ def _claim_list(checked_reports: list[CheckedReport], layout: Layout) -> str:
         for c in checked_reports
         for r in c.rows
     ]
-    if layout is Layout.JSONL:
+    if layout is TableLayout.JSONL:
         return "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records)
     out = io.StringIO()
     writer = csv.DictWriter(
         out,
         fieldnames=list(records[0]) if records else ["claim"],
-        delimiter="\t" if layout is Layout.TSV else ",",
+        delimiter="\t" if layout is TableLayout.TSV else ",",
         lineterminator="\n",
     )
     writer.writeheader()
@@ -241,20 +232,19 @@ def _claim_list(checked_reports: list[CheckedReport], layout: Layout) -> str:
 
 def render_checked(
     checked_reports: list[CheckedReport],
-    layout: Layout,
+    layout: TableLayout,
     templates: Path | None = None,
     today: date | None = None,
 ) -> str:
     """One input file's re-verified reports (claim lists may hold several) -> file text."""
-    if layout in (Layout.CSV, Layout.TSV, Layout.JSONL):
+    if layout in (TableLayout.CSV, TableLayout.TSV, TableLayout.JSONL):
         return _claim_list(checked_reports, layout)
-    if layout is Layout.JSON:
+    if layout is TableLayout.JSON:
         data = [report_dict(c, today) for c in checked_reports]
         return json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2) + "\n"
     env = environment(templates)
     env.filters["confidence"] = confidence_cell
-    name = "recheck.tex.j2" if layout is Layout.TEX else "recheck.md.j2"
+    name = "recheck.tex.j2" if layout is TableLayout.TEX else "recheck.md.j2"
     template = env.get_template(name)
-    return "\n".join(
-        template.render(r=view(c, today), markdown=layout is Layout.MD) for c in checked_reports
-    )
+    markdown = layout is TableLayout.MD
+    return "\n".join(template.render(r=view(c, today), markdown=markdown) for c in checked_reports)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth.retrieve.delta import dequantize, load_delta, quantize_delta, save_delta
+from synth.weights.delta import dequantize, load_delta, quantize_delta, save_delta
 
 
 def test_int8_row_quantisation_errs_by_at_most_half_a_step_per_row():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from synth.app.recheck import audit
 from synth.core.ids import PaperId
 from synth.core.types import (
     Claim,
@@ -17,7 +18,6 @@ from synth.core.types import (
     StatedCounts,
     Verdict,
 )
-from synth.verify import audit
 
 NO_COUNTS = StatedCounts()
 

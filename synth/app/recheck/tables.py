@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 
 from synth.core.errors import ParseError
-from synth.core.types import ClaimReport, ClaimRow, StatedCounts
+from synth.core.types import ClaimReport, ClaimRow, Mark, StatedCounts
 
 SECTIONS = (
     "Abstract",
@@ -36,22 +36,22 @@ SECTIONS = (
     "References",
 )
 MARKS = {
-    "✓": "✓",
-    "✔": "✓",
-    "×": "×",
-    "✗": "×",
-    "✘": "×",
-    "?": "?",
-    "–": "–",
-    "-": "–",
-    "supported": "✓",
-    "contradicted": "×",
-    "not_enough_info": "?",
-    "not checked": "–",
-    "yes": "✓",
-    "no": "×",
-    "true": "✓",
-    "false": "×",
+    "✓": Mark.SUPPORTED,
+    "✔": Mark.SUPPORTED,
+    "×": Mark.CONTRADICTED,
+    "✗": Mark.CONTRADICTED,
+    "✘": Mark.CONTRADICTED,
+    "?": Mark.NOT_ENOUGH_INFO,
+    "–": Mark.NOT_CHECKED,
+    "-": Mark.NOT_CHECKED,
+    "supported": Mark.SUPPORTED,
+    "contradicted": Mark.CONTRADICTED,
+    "not_enough_info": Mark.NOT_ENOUGH_INFO,
+    "not checked": Mark.NOT_CHECKED,
+    "yes": Mark.SUPPORTED,
+    "no": Mark.CONTRADICTED,
+    "true": Mark.SUPPORTED,
+    "false": Mark.CONTRADICTED,
 }
 TRUNCATION_LENGTH = 120
 _ARXIV = re.compile(
@@ -86,7 +86,7 @@ def parse_confidence(cell: str) -> float | None:
     return value / 100 if cell.strip().endswith("%") else value
 
 
-def normalise_mark(cell: str) -> str | None:
+def normalise_mark(cell: str) -> Mark | None:
     return MARKS.get(cell.strip().lower()) or MARKS.get(cell.strip())
 
 

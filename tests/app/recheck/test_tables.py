@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from synth.app.recheck.tables import parse_row, read_report
 from synth.core.errors import ParseError
-from synth.parse.claim_tables import parse_row, read_report
 
 SEED_TEMPLATE = """
 
@@ -215,7 +215,7 @@ def test_fuzzed_tables_never_crash_and_keep_every_well_formed_row(
 
 
 def test_a_claim_list_holds_one_report_per_value_of_its_report_column(tmp_path):
-    from synth.parse.claim_tables import read_reports
+    from synth.app.recheck.tables import read_reports
 
     path = tmp_path / "claims.tsv"
     path.write_text(

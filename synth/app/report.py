@@ -1,0 +1,131 @@
+"""`synth report` (a question -> a verified claims report) and `synth check` (one claim against
+given sources): the stages in order, fed from the Context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from synth.app.context import Context
+from synth.app.library import ensure_corpus, resolve_sources
+from synth.core.console import NullProgress, Progress
+from synth.core.errors import SynthError
+from synth.core.ids import PaperId
+from synth.core.types import Claim, Report, Verdict
+from synth.extract import claims as claim_rules
+from synth.extract.evidence import candidate_sentences
+from synth.extract.rank import rank_candidates
+from synth.render.compose import RunFacts, compose_report
+from synth.retrieve.embed import CachedEncoder
+from synth.retrieve.index import PassageIndex
+from synth.retrieve.select import select_papers
+from synth.store.library import Library
+from synth.verify.verifier import Verifier
+
+
+def build_report(ctx: Context, question: str, sources: Sequence[str] = ()) -> Report:
+    """Answer a research question: the whole pipeline, one Report out. `sources` (arXiv ids,
+    PDF paths) replace the bundled corpus. The run is recorded in the library."""
+    if not question.strip():
+        raise SynthError("the research question is empty", hint='pass --question "..."')
+    params = {"question": question, "sources": list(sources)}
+    with ctx.recorded_run("report", params, "parse", "retrieve", "extract", "verify"):
+        return _build_report(ctx, question, sources)
+
+
+def _build_report(ctx: Context, question: str, sources: Sequence[str]) -> Report:
+    library, settings, progress = ctx.library, ctx.settings, ctx.progress
+    if sources:
+        papers = resolve_sources(ctx, sources)
+        description = f"the {len(papers)} papers given"
+        max_papers, margin = len(papers), 1.0  # the user chose them: keep all, best first
+    else:
+        papers = [library.paper(pid) for pid in ensure_corpus(ctx)]
+        description = f"the bundled corpus ({len(papers)} papers)"
+        max_papers, margin = settings.retrieve.max_papers, settings.retrieve.paper_margin
+    encoder = ctx.encoder
+    progress.status(f"selecting papers for: {question}")
+    selected = [p for p, _ in select_papers(question, papers, encoder, max_papers, margin)]
+    index = passage_index(library, encoder, [p.id for p in selected], progress)
+
+    candidates = [c for p in selected for c in claim_rules.candidates(library.pages(p.id))]
+    ranked = rank_candidates(question, candidates, encoder)
+    extract = settings.extract
+    claims = claim_rules.select(ranked, extract.max_claims, extract.max_per_paper)
+
+    verifier = ctx.verifier
+    verdicts = verify_claims(
+        claims, library, index, encoder, verifier, settings.verify.top_k, progress
+    )
+    facts = RunFacts(
+        library_description=description,
+        papers_considered=len(papers),
+        encoder=encoder.model_id,
+        passages_indexed=len(index),
+        top_k=settings.verify.top_k,
+        verifier=verifier.method,
+        verifier_description=verifier.description,
+        settings_fingerprint=settings.fingerprint("parse", "retrieve", "extract", "verify"),
+    )
+    return compose_report(question, selected, verdicts, facts)
+
+
+def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:
+    """Verify one claim against the given arXiv ids or PDF files."""
+    if not text.strip():
+        raise SynthError("the claim is empty", hint='pass the claim in quotes: synth check "…"')
+    if not sources:
+        raise SynthError("no source to check the claim against", hint="add --source ID_OR_PDF")
+    papers = resolve_sources(ctx, sources)
+    index = passage_index(ctx.library, ctx.encoder, [p.id for p in papers], ctx.progress)
+    claim = Claim(id=claim_rules.claim_id(text), text=" ".join(text.split()))
+    (verdict,) = verify_claims(
+        [claim],
+        ctx.library,
+        index,
+        ctx.encoder,
+        ctx.verifier,
+        ctx.settings.verify.top_k,
+        ctx.progress,
+    )
+    return verdict
+
+
+def passage_index(
+    library: Library,
+    encoder: CachedEncoder,
+    ids: Sequence[PaperId],
+    progress: Progress = NullProgress(),
+) -> PassageIndex:
+    """The passages of these papers, embedded (through the cache) and indexed."""
+    passages = library.passages(ids)
+    return PassageIndex(passages, encoder.passages([p.text for p in passages], progress))
+
+
+def verify_claims(
+    claims: Sequence[Claim],
+    library: Library,
+    index: PassageIndex,
+    encoder: CachedEncoder,
+    verifier: Verifier,
+    top_k: int,
+    progress: Progress = NullProgress(),
+) -> list[Verdict]:
+    """Each claim against its top-k passages in `index` (never its own sentence)."""
+    papers = {p.paper_id for p in index.passages}
+    is_paragraph = {pid: not _has_pdf_pages(library, pid) for pid in papers}
+    vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, encoder.dim))
+    verdicts: list[Verdict] = []
+    for claim, vector in progress.track(
+        list(zip(claims, vectors, strict=True)), "verifying claims", total=len(claims)
+    ):
+        hits = index.search(vector, top_k)
+        verdicts.append(verifier.verify(claim, candidate_sentences(claim, hits, is_paragraph)))
+    return verdicts
+
+
+def _has_pdf_pages(library: Library, pid: PaperId) -> bool:
+    pages = library.pages(pid)
+    return bool(pages) and not pages[0].is_paragraph

@@ -1,0 +1,138 @@
+"""The one place that decides which verifier runs: a name (`VerifySettings.model`) -> a spec
+(method, identity, description, files) -> a loaded `Verifier`.
+
+Names: 'similarity' (similarity-v1), 'default' (the shipped trained verifier), or a trained
+verifier directory (delta, head, calibration; a training run directory works too).
+
+A trained verifier's combiner was fitted on the cosine of one particular retriever, recorded
+as `combiner_retriever` in its calibration file. Beside another retriever the combiner's
+cosine feature would mean something else, so the verifier then runs without its combiner:
+its cross-encoder with the fitted temperature, under a method name that says so, and a
+warning. It never silently mixes the two.
+
+`resolve_verifier` reads only small files, so a batch can key stored verdicts by the spec's
+identity without loading a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from synth.core.console import NullProgress, Progress
+from synth.extract.evidence import EVIDENCE_VERSION
+from synth.verify.guards import GUARDS_VERSION
+from synth.verify.verifier import SimilarityVerifier, Verifier
+
+log = logging.getLogger(__name__)
+
+# Bump when verifier code changes what a verdict is for the same model files (thresholds,
+# aggregation over candidates, quote choice). Together with the guards' and the evidence
+# selection's versions it is part of every stored verdict's key.
+VERIFIER_CODE_VERSION = 1
+CODE_VERSION = f"verifier{VERIFIER_CODE_VERSION}.guards{GUARDS_VERSION}.evidence{EVIDENCE_VERSION}"
+
+_CROSS_ENCODER = (
+    "a cross-encoder (multilingual-e5-small with a three-way head, trained by synth on {data}) "
+    "scores every candidate sentence"
+)
+_GUARDS = (
+    "number and name guards veto a support that states other numbers or lacks a named "
+    "dataset or model."
+)
+_COMBINED = (
+    ", and a logistic regression fitted on held-out labelled pairs turns its scores, the "
+    "retriever's similarity, the claim's word coverage and number, name and negation checks "
+    "into calibrated probabilities; the confidence is the probability of support for the best "
+    "sentence, and "
+)
+_TEMPERATURE = (
+    "; the confidence is its temperature-calibrated probability of support for the best "
+    "sentence, and "
+)
+_DEFAULT_DATA = "SciFact, XQuAD-R and rule-made contradictions"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierSpec:
+    name: str  # as the settings name it
+    method: str  # shown in reports, e.g. "nli-e5-v2"
+    identity: str  # method + hash of its files + code version: part of stored verdicts' keys
+    description: str  # one sentence for a report's Methodology
+    files: tuple[Path, ...] = ()  # delta, head, calibration (trained verifiers)
+    combined: bool = False  # runs its combiner (fitted with this retriever)
+
+
+def resolve_verifier(name: str, encoder_id: str) -> VerifierSpec:
+    """The spec of the verifier `name` names, to run beside the retriever `encoder_id`.
+
+    Raises:
+        ModelError: `name` is neither 'similarity' nor a directory with a trained verifier.
+    """
+    if name == "similarity":
+        method = SimilarityVerifier.method
+        return VerifierSpec(
+            name, method, f"{method}@{CODE_VERSION}", SimilarityVerifier.description
+        )
+    from synth.verify.nli import verifier_files
+
+    files = verifier_files(name)
+    calibration = json.loads(files[2].read_text(encoding="utf-8"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    has_combiner = "combiner" in calibration
+    fitted_with = calibration.get("combiner_retriever")
+    combined = has_combiner and fitted_with in (None, encoder_id)
+    method = calibration.get("method") or ("nli-e5-v2" if has_combiner else "nli-e5-v1")
+    data = calibration.get("training_data") or _DEFAULT_DATA
+    if has_combiner and not combined:
+        log.warning(
+            "the verifier's combiner was fitted with the retriever %s, not %s: running its "
+            "cross-encoder alone (temperature-calibrated)",
+            fitted_with,
+            encoder_id,
+        )
+        method += "-no-combiner"
+    tail = _COMBINED if combined else _TEMPERATURE
+    description = _CROSS_ENCODER.format(data=data) + tail + _GUARDS
+    identity = f"{method}:{digest.hexdigest()[:12]}@{CODE_VERSION}"
+    return VerifierSpec(name, method, identity, description, tuple(files), combined)
+
+
+def load_verifier(
+    spec: VerifierSpec,
+    encoder,
+    models_dir: Path,
+    *,
+    bf16: bool = False,
+    max_quotes: int = 2,
+    progress: Progress = NullProgress(),
+) -> Verifier:
+    """The verifier of `spec`, beside the retriever's `encoder` (a CachedEncoder: similarity
+    scores and the combiner's cosine feature come from it)."""
+    if not spec.files:
+        return SimilarityVerifier(encoder, max_quotes)
+    from synth.verify.combine import Combiner
+    from synth.verify.nli import NliVerifier
+    from synth.weights import delta_model_dir
+
+    delta, head, calibration_path = spec.files
+    calibration = json.loads(calibration_path.read_text(encoding="utf-8"))
+    model_id, model_dir = delta_model_dir(models_dir, delta, progress, "verifier")
+    verifier = NliVerifier(
+        model_dir,
+        head,
+        calibration,
+        method=spec.method,
+        description=spec.description,
+        combiner=Combiner.from_dict(calibration["combiner"]) if spec.combined else None,
+        encoder=encoder,
+        model_id=model_id,
+        bf16=bf16,
+        max_quotes=max_quotes,
+    )
+    return verifier

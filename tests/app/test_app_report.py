@@ -1,0 +1,120 @@
+"""`synth report` / `synth check` orchestration with a fake embedder and a fake verifier:
+which papers, which claims, which evidence, what is stored and recorded (no model loaded)."""
+
+from __future__ import annotations
+
+import pytest
+
+from synth.app import library as app_library
+from synth.app.report import build_report, check_claim
+from synth.core.errors import SynthError
+from synth.core.types import Label
+
+KEYWORDS = ["widget", "sparse", "retrieval", "latency", "cheese"]
+
+WIDGETS = [
+    [
+        "Sparse Widgets for Retrieval",
+        "Abstract",
+        "We study sparse widgets for fast retrieval.",
+        "Sparse widgets improve retrieval accuracy by 12%.",
+        "Sparse widgets reduce latency by half on three benchmark datasets.",
+    ],
+    [
+        "5 Conclusion",
+        "This paper studied sparse widgets in detail.",
+        "Sparse widgets improve retrieval accuracy by 12%.",
+    ],
+]
+CHEESE = [
+    [
+        "Cheese Ageing",
+        "Abstract",
+        "We show that cheese ages faster in warm caves than in cold caves.",
+        "Our experiments on twelve cheeses demonstrate consistent ageing gains.",
+    ]
+]
+
+
+@pytest.fixture
+def pdfs(make_pdf):
+    return (
+        str(make_pdf(WIDGETS, title="Sparse Widgets for Retrieval", name="widgets.pdf")),
+        str(make_pdf(CHEESE, title="Cheese Ageing", name="cheese.pdf")),
+    )
+
+
+def test_a_claim_is_supported_by_another_sentence_never_its_own(fake_context, pdfs):
+    report = build_report(fake_context(KEYWORDS), "Do sparse widgets help retrieval?", pdfs[:1])
+    by_text = {v.claim.text: v for v in report.verdicts}
+    twice = by_text["Sparse widgets improve retrieval accuracy by 12%."]
+    assert twice.label is Label.SUPPORTED, "stated in the abstract and the conclusion"
+    (quote,) = twice.evidence
+    assert (quote.page_index, quote.start) != (twice.claim.page_index, twice.claim.start)
+    once = by_text["Sparse widgets reduce latency by half on three benchmark datasets."]
+    assert once.label is Label.NOT_ENOUGH_INFO, "its only statement is itself"
+
+
+def test_counts_in_the_text_agree_with_the_table_and_the_papers(fake_context, pdfs):
+    report = build_report(fake_context(KEYWORDS), "Do sparse widgets help retrieval?", pdfs)
+    assert f"{len(report.papers)} papers retrieved" in report.results
+    assert f"{len(report.verdicts)} claims extracted" in report.results
+    assert sum(report.counts.values()) == len(report.verdicts)
+
+
+def test_the_most_relevant_claims_come_first(fake_context, pdfs):
+    report = build_report(fake_context(KEYWORDS), "sparse widget retrieval latency", pdfs)
+    assert "cheese" not in report.verdicts[0].claim.text.lower()
+
+
+def test_a_second_report_reparses_and_reembeds_nothing(fake_context, pdfs, monkeypatch):
+    question = "Do sparse widgets help retrieval?"
+    build_report(fake_context(KEYWORDS), question, pdfs)
+    again = fake_context(KEYWORDS)
+    monkeypatch.setattr(app_library, "ingest", lambda *a, **k: pytest.fail("re-ingested"))
+    monkeypatch.setattr(app_library, "parse_pdf", lambda *a, **k: pytest.fail("re-parsed"))
+    build_report(again, question, pdfs)
+    encoded = again.encoder.embedder.encoded
+    assert not [t for t in encoded if t.startswith("passage: ")], "passages were re-embedded"
+
+
+def test_every_run_is_recorded_and_a_failed_one_says_so(fake_context, pdfs):
+    ctx = fake_context(KEYWORDS)
+    build_report(ctx, "Do sparse widgets help retrieval?", pdfs)
+
+    def broken(claim, candidates):
+        raise RuntimeError("verifier crashed")
+
+    ctx.verifier.verify = broken
+    with pytest.raises(RuntimeError):
+        build_report(ctx, "Do sparse widgets help retrieval?", pdfs)
+    assert [r["status"] for r in ctx.library.runs("report")] == ["done", "failed"]
+
+
+def test_check_quotes_the_deciding_sentence_verbatim(fake_context, pdfs):
+    ctx = fake_context(KEYWORDS)
+    verdict = check_claim(ctx, "Sparse widgets reduce latency by half.", pdfs[:1])
+    assert verdict.label is Label.SUPPORTED
+    (quote,) = verdict.evidence
+    page = ctx.library.page(quote.paper_id, quote.page_index)
+    assert page.text[quote.start : quote.end] == quote.quote
+
+
+def test_a_cited_id_offline_falls_back_to_the_bundled_abstract(fake_context):
+    ctx = fake_context(["language bias", "hybrid"])
+    claim = "Hybrid batch training reduces language bias"
+    verdict = check_claim(ctx, claim, ["2408.10536"])
+    assert verdict.evidence and all(e.paper_id == "arxiv:2408.10536" for e in verdict.evidence)
+
+
+def test_an_unknown_id_offline_is_one_clear_error_with_a_hint(fake_context):
+    with pytest.raises(SynthError) as caught:
+        check_claim(fake_context(), "Some claim.", ["2501.00001"])
+    assert "offline" in caught.value.message and "synth add" in caught.value.hint
+
+
+def test_empty_question_or_claim_is_a_user_error(fake_context, pdfs):
+    with pytest.raises(SynthError, match="question is empty"):
+        build_report(fake_context(), "  ", pdfs)
+    with pytest.raises(SynthError, match="no source"):
+        check_claim(fake_context(), "A claim.", [])
