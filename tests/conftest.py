@@ -257,6 +257,9 @@ class FakeVerifier:
         self.contradicted = set(contradicted)
         self.calls: list[str] = []
 
+    def verify_many(self, items):
+        return [self.verify(claim, candidates) for claim, candidates in items]
+
     def verify(self, claim, candidates):
         from dataclasses import replace
 

@@ -1,11 +1,19 @@
-"""`synth eval retrieval`: the LAReQA protocol for the configured encoder on a LAReQA split."""
+"""`synth eval retrieval` (the LAReQA protocol for the configured encoder) and `synth eval
+verifier` (the configured verifier on labelled claim/evidence pairs)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from synth.app.context import Context
+from synth.core.errors import NotFoundError
+from synth.core.ids import PaperId
+from synth.core.types import Claim, Evidence
 from synth.retrieve.lareqa import evaluate_lareqa, load_lareqa
+from synth.verify.pairs import read_pairs, verdict_metrics
+
+EVAL_BATCH = 128  # pairs per batched pass: progress moves, memory stays small
 
 
 def evaluate_retrieval(
@@ -40,6 +48,72 @@ def evaluate_retrieval(
             "split": split,
             "articles": [data.articles(split)[0], data.articles(split)[-1]],
             "limit_per_language": limit,
+        }
+    )
+    return result
+
+
+def evaluate_verifier(
+    ctx: Context,
+    data: Path,
+    *,
+    split: str | None = None,
+    limit: int | None = None,
+    bootstrap: int = 0,
+) -> dict:
+    """The configured verifier's verdicts on labelled pairs (`verify.pairs` layouts): overall
+    metrics, per language, and throughput. Each pair is judged as synth judges a claim with
+    one candidate sentence (guards and decision rule included)."""
+    read = read_pairs(data, split=split, limit=limit)
+    if not read.pairs:
+        raise NotFoundError(
+            f"no usable labelled pair in {data}"
+            + (f" (split {split!r})" if split else "")
+            + (f"; skipped: {dict(read.skipped)}" if read.skipped else ""),
+            hint="rows need claim, evidence and a label (see `synth eval verifier --help`)",
+        )
+    verifier = ctx.verifier
+    pairs = read.pairs
+    items = [
+        (
+            Claim(f"pair{i}", p.claim),
+            [Evidence(PaperId("pair"), 0, 0, len(p.evidence), p.evidence, 0.0)],
+        )
+        for i, p in enumerate(pairs)
+    ]
+    batches = [items[i : i + EVAL_BATCH] for i in range(0, len(items), EVAL_BATCH)]
+    start = time.perf_counter()
+    verdicts = [
+        v
+        for batch in ctx.progress.track(batches, "verifying pairs", total=len(batches))
+        for v in verifier.verify_many(batch)
+    ]
+    seconds = time.perf_counter() - start
+    gold = [p.label for p in pairs]
+    predicted = [v.label for v in verdicts]
+    confidence = [v.confidence for v in verdicts]
+    result = verdict_metrics(gold, predicted, confidence, bootstrap=bootstrap)
+    by_lang: dict[str, list[int]] = {}
+    for i, pair in enumerate(pairs):
+        by_lang.setdefault(pair.lang or "unknown", []).append(i)
+    if len(by_lang) > 1:
+        result["per_language"] = {
+            lang: verdict_metrics(
+                [gold[i] for i in rows], [predicted[i] for i in rows], [confidence[i] for i in rows]
+            )
+            for lang, rows in sorted(by_lang.items())
+        }
+    result.update(
+        {
+            "data": str(data),
+            "split": split,
+            "limit_per_file": limit,
+            "skipped_rows": dict(read.skipped),
+            "verifier": ctx.verifier_spec.identity,
+            "method": verifier.method,
+            "encoder": ctx.encoder_id,
+            "seconds": seconds,
+            "pairs_per_s": len(pairs) / seconds if seconds else None,
         }
     )
     return result

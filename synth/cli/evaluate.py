@@ -75,3 +75,78 @@ def retrieval(
     app_ctx = ctx.obj.context(**{"retrieve.model": model})
     result = evaluate_retrieval(app_ctx, data, split, limit=limit)
     typer.echo(json.dumps(result, indent=2) if json_ else _markdown(result), nl=not json_)
+
+
+def _verifier_markdown(result: dict) -> str:
+    kind = "supported vs not (binary gold labels)" if result["binary"] else "three-way"
+    lines = [
+        f"Verifier `{result['verifier']}` · {result['data']}"
+        + (f" · split {result['split']}" if result["split"] else "")
+        + f" · {result['pairs']} pairs, {kind} · {result['pairs_per_s']:.1f} pairs/s",
+        "",
+        "| accuracy | balanced accuracy | macro-F1 | ECE P(supported) | "
+        + " | ".join(f"recall {k}" for k in result["per_label_recall"])
+        + " |",
+        "|---" * (4 + len(result["per_label_recall"])) + "|",
+        f"| {result['accuracy']:.3f} | {result['balanced_accuracy']:.3f} | "
+        f"{result['macro_f1']:.3f} | {result['ece']:.3f} | "
+        + " | ".join("–" if v is None else f"{v:.3f}" for v in result["per_label_recall"].values())
+        + " |",
+    ]
+    if "intervals_95" in result:
+        ci = result["intervals_95"]
+        lines += [
+            "",
+            "95% bootstrap intervals: "
+            + ", ".join(f"{k} [{lo:.3f}, {hi:.3f}]" for k, (lo, hi) in ci.items()),
+        ]
+    if "per_language" in result:
+        lines += [
+            "",
+            "| language | pairs | accuracy | balanced accuracy | macro-F1 | ECE |",
+            "|---|---|---|---|---|---|",
+        ]
+        for lang, row in result["per_language"].items():
+            lines.append(
+                f"| {lang} | {row['pairs']} | {row['accuracy']:.3f} | "
+                f"{row['balanced_accuracy']:.3f} | {row['macro_f1']:.3f} | {row['ece']:.3f} |"
+            )
+    if result["skipped_rows"]:
+        lines += ["", f"Skipped rows: {result['skipped_rows']}"]
+    return "\n".join(lines) + "\n"
+
+
+@eval_app.command("verifier")
+def verifier(
+    ctx: typer.Context,
+    data: Annotated[
+        Path, typer.Option(help="A file of labelled pairs, or a directory of such files.")
+    ],
+    verifier_: Annotated[
+        str | None,
+        typer.Option("--verifier", help="similarity, default, or a trained verifier directory."),
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option(help="Keep rows whose `split` column starts with this.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most N pairs per file.")] = None,
+    bootstrap: Annotated[int, typer.Option(help="Resamples for 95% intervals (0: none).")] = 0,
+    json_: Annotated[bool, typer.Option("--json", help="Full results as JSON on stdout.")] = False,
+) -> None:
+    """Measure the verifier on labelled claim/evidence pairs: accuracy, balanced accuracy,
+    macro-F1, per-label recall, ECE of P(supported), per language, pairs/s. Each pair is
+    judged as synth judges a claim with one candidate sentence.
+
+    Reads JSONL (claim, evidence, label, optional lang/split), TSV/CSV with such a header
+    (Check-COVID pairs_flat.tsv, SciFact RTE), and premise<TAB>hypothesis<TAB>label files
+    (XNLI; the language comes from names like test-de.tsv). Labels: supported /
+    contradicted / not_enough_info, entailment / contradiction / neutral, SUPPORT / REFUTE /
+    NOTENOUGHINFO, or not_entailment (binary: supported vs not).
+
+    Example: synth eval verifier --data ../shared/data/nli/check_covid/pairs_flat.tsv --split test --json
+    """
+    from synth.app.evaluate import evaluate_verifier
+
+    app_ctx = ctx.obj.context(**{"verify.model": verifier_})
+    result = evaluate_verifier(app_ctx, data, split=split, limit=limit, bootstrap=bootstrap)
+    typer.echo(json.dumps(result, indent=2) if json_ else _verifier_markdown(result), nl=not json_)

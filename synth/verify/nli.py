@@ -191,10 +191,25 @@ class NliVerifier:
         return pair_features(logits, cosines, claims, evidences)
 
     def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict:
-        candidates = list(candidates)[: self.max_candidates]
+        (verdict,) = self.verify_many([(claim, candidates)])
+        return verdict
+
+    def verify_many(self, items: Sequence[tuple[Claim, Sequence[Evidence]]]) -> list[Verdict]:
+        """Each claim against its candidates, every pair scored in one batched pass."""
+        kept = [(claim, list(candidates)[: self.max_candidates]) for claim, candidates in items]
+        claims = [claim.text for claim, candidates in kept for _ in candidates]
+        quotes = [c.quote for _, candidates in kept for c in candidates]
+        probs = self.probabilities(claims, quotes)  # (n_pairs, 3)
+        verdicts, start = [], 0
+        for claim, candidates in kept:
+            end = start + len(candidates)
+            verdicts.append(self._decide(claim, candidates, probs[start:end]))
+            start = end
+        return verdicts
+
+    def _decide(self, claim: Claim, candidates: list[Evidence], probs: np.ndarray) -> Verdict:
         if not candidates:
             return no_evidence(claim, self.method)
-        probs = self.probabilities([claim.text] * len(candidates), [c.quote for c in candidates])
         support, contra = probs[:, 0], probs[:, 1]
         best_support, best_contra = int(np.argmax(support)), int(np.argmax(contra))
         p_support, p_contra = float(support[best_support]), float(contra[best_contra])

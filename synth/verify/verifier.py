@@ -59,6 +59,10 @@ class Verifier(Protocol):
 
     def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict: ...
 
+    def verify_many(self, items: Sequence[tuple[Claim, Sequence[Evidence]]]) -> list[Verdict]:
+        """`verify` for each (claim, candidates); implementations may batch the scoring."""
+        ...
+
 
 def content_stems(text: str) -> set[str]:
     return {w.lower()[:5] for w in _WORD.findall(text) if len(w) > 3 and w.lower() not in _STOP}
@@ -88,6 +92,9 @@ class SimilarityVerifier:
     def __init__(self, encoder: CachedEncoder, max_quotes: int = 2) -> None:
         self.encoder = encoder
         self.max_quotes = max_quotes
+
+    def verify_many(self, items: Sequence[tuple[Claim, Sequence[Evidence]]]) -> list[Verdict]:
+        return [self.verify(claim, candidates) for claim, candidates in items]
 
     def verify(self, claim: Claim, candidates: Sequence[Evidence]) -> Verdict:
         if not candidates:

@@ -1,0 +1,40 @@
+"""`synth eval verifier` orchestration with the fake verifier: every pair judged once."""
+
+from __future__ import annotations
+
+import json
+
+from synth.app.evaluate import evaluate_verifier
+
+
+def test_pairs_are_judged_and_measured_per_language(fake_context, tmp_path):
+    rows = [
+        {
+            "claim": "Sales rose.",
+            "evidence": "Sales rose in May.",
+            "label": "entailment",
+            "lang": "en",
+        },
+        {"claim": "Costs fell.", "evidence": "The sky is blue.", "label": "neutral", "lang": "en"},
+        {
+            "claim": "Umsatz stieg.",
+            "evidence": "Umsatz stieg im Mai.",
+            "label": "entailment",
+            "lang": "de",
+        },
+        {
+            "claim": "Kosten sanken.",
+            "evidence": "Kosten stiegen.",
+            "label": "contradiction",
+            "lang": "de",
+        },
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    ctx = fake_context()
+    result = evaluate_verifier(ctx, path)
+    assert ctx.verifier.calls == [r["claim"] for r in rows]
+    assert result["pairs"] == 4 and result["accuracy"] == 0.75  # the contradiction is missed
+    assert set(result["per_language"]) == {"de", "en"}
+    assert result["per_language"]["en"]["accuracy"] == 1.0
+    assert {"macro_f1", "balanced_accuracy", "accuracy", "ece"} <= set(result)
