@@ -247,8 +247,8 @@ class FakeEmbedder:
 
 
 class FakeVerifier:
-    """Supported when a candidate sentence contains the claim (less its final period) word for
-    word, contradicted when the claim is in `contradicted`, else not enough information."""
+    """Supported when a candidate contains the claim (less its final period) word for word
+    (whitespace aside), contradicted when the claim is in `contradicted`, else not enough information."""
 
     method = "fake-verifier"
     description = "a fake verifier for tests: supported when a sentence states the claim."
@@ -266,9 +266,9 @@ class FakeVerifier:
         from synth.core.types import Label, Verdict
 
         self.calls.append(claim.text)
-        needle = claim.text.rstrip(".").lower()
+        needle = " ".join(claim.text.rstrip(".").lower().split())
         for evidence in candidates:
-            if needle in evidence.quote.lower():
+            if needle in " ".join(evidence.quote.lower().split()):
                 quote = replace(evidence, score=0.95)
                 return Verdict(claim, Label.SUPPORTED, 0.95, (quote,), self.method)
         if claim.text in self.contradicted and candidates:

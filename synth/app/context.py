@@ -138,6 +138,7 @@ class Context:
                 verify.top_k,
                 verify.max_quotes,
                 self.chunk_fingerprint,
+                *(["windows"] if verify.windows else []),
             ]
         )
 

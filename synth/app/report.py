@@ -15,7 +15,7 @@ from synth.core.errors import SynthError
 from synth.core.ids import PaperId
 from synth.core.types import Claim, Report, Verdict
 from synth.extract import claims as claim_rules
-from synth.extract.evidence import candidate_sentences
+from synth.extract.evidence import candidate_spans
 from synth.extract.rank import rank_candidates
 from synth.render.compose import RunFacts, compose_report
 from synth.retrieve.embed import CachedEncoder
@@ -23,6 +23,8 @@ from synth.retrieve.index import PassageIndex
 from synth.retrieve.select import select_papers
 from synth.store.library import Library
 from synth.verify.verifier import Verifier
+
+CLAIMS_PER_PASS = 4  # claims whose candidates share one batched verifier pass
 
 
 def build_report(ctx: Context, question: str, sources: Sequence[str] = ()) -> Report:
@@ -57,7 +59,14 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str]) -> Report
 
     verifier = ctx.verifier
     verdicts = verify_claims(
-        claims, library, index, encoder, verifier, settings.verify.top_k, progress
+        claims,
+        library,
+        index,
+        encoder,
+        verifier,
+        settings.verify.top_k,
+        progress,
+        windows=settings.verify.windows,
     )
     facts = RunFacts(
         library_description=description,
@@ -89,6 +98,7 @@ def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:
         ctx.verifier,
         ctx.settings.verify.top_k,
         ctx.progress,
+        windows=ctx.settings.verify.windows,
     )
     return verdict
 
@@ -112,17 +122,23 @@ def verify_claims(
     verifier: Verifier,
     top_k: int,
     progress: Progress = NullProgress(),
+    *,
+    windows: bool = False,
 ) -> list[Verdict]:
-    """Each claim against its top-k passages in `index` (never its own sentence)."""
+    """Each claim against the sentences (with `windows`, also pairs of adjacent sentences and
+    the best passage) of its top-k passages in `index`, never its own sentence; a few claims
+    per batched verifier pass."""
     papers = {p.paper_id for p in index.passages}
     is_paragraph = {pid: not _has_pdf_pages(library, pid) for pid in papers}
     vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, encoder.dim))
+    items = [
+        (claim, candidate_spans(claim, index.search(vector, top_k), is_paragraph, windows=windows))
+        for claim, vector in zip(claims, vectors, strict=True)
+    ]
+    groups = [items[i : i + CLAIMS_PER_PASS] for i in range(0, len(items), CLAIMS_PER_PASS)]
     verdicts: list[Verdict] = []
-    for claim, vector in progress.track(
-        list(zip(claims, vectors, strict=True)), "verifying claims", total=len(claims)
-    ):
-        hits = index.search(vector, top_k)
-        verdicts.append(verifier.verify(claim, candidate_sentences(claim, hits, is_paragraph)))
+    for group in progress.track(groups, "verifying claims", total=len(groups)):
+        verdicts.extend(verifier.verify_many(group))
     return verdicts
 
 

@@ -76,6 +76,12 @@ class VerifySettings(BaseModel):
     )
     top_k: int = Field(8, ge=1, description="Passages retrieved per claim.")
     max_quotes: int = Field(2, ge=1, description="Evidence sentences quoted per claim.")
+    windows: bool = Field(
+        False,
+        description="Also score windows of two adjacent sentences and the best passage whole "
+        "(claims that need two sentences). Off until the shipped verifier is measured better "
+        "with them: nli-e5-v2 finds more false contradictions in longer spans.",
+    )
 
 
 class RenderSettings(BaseModel):

@@ -118,6 +118,9 @@ class Label(StrEnum):
         return Mark[self.name]
 
 
+_SPAN_NOTES = {"window": ", two adjacent sentences", "passage": ", a whole passage"}
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     paper_id: PaperId
@@ -128,11 +131,13 @@ class Evidence:
     score: float
     section: str | None = None
     is_paragraph: bool = False
+    span: str = "sentence"  # what was scored: a sentence, a window of adjacent ones, a passage
 
     @property
     def location(self) -> str:
         unit = "paragraph" if self.is_paragraph else "page"
-        return f"{unit} {self.page_index + 1}, chars {self.start}–{self.end}"
+        where = f"{unit} {self.page_index + 1}, chars {self.start}–{self.end}"
+        return where + _SPAN_NOTES.get(self.span, "")
 
 
 @dataclass(frozen=True, slots=True)

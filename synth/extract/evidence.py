@@ -1,20 +1,28 @@
-"""Claim + retrieved passages -> candidate evidence sentences with exact page offsets.
+"""Claim + retrieved passages -> candidate evidence spans with exact page offsets.
 
 Each hit passage is split into sentences; offsets are shifted from passage to page, so every
 candidate's quote is `page.text[start:end]`. The sentence a claim was extracted from is never
-its own evidence.
+its own evidence, nor part of a larger span.
+
+A claim may need two sentences of its source ("We train on X. It reduces bias by 20%."), so
+besides single sentences the candidates include windows of two adjacent sentences and the
+best passage as a whole (`Evidence.span` says which); the verifier then reports which span
+decided. Windows and passages stay verbatim: contiguous text of one page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from synth.core.types import Claim, Evidence, Hit
 from synth.parse.sentences import sentence_spans
 
 MIN_QUOTE_CHARS = 20
 # Bump when candidate selection changes: stored verdicts are keyed by it (verify.registry).
-EVIDENCE_VERSION = 1
+EVIDENCE_VERSION = 2
+MAX_SENTENCES = 12  # single sentences scored per claim, in hit order
+MAX_WINDOWS = 6  # windows of two adjacent sentences, from the best-ranked sentences
 
 
 def _overlaps_claim(claim: Claim, paper_id: str, page_index: int, start: int, end: int) -> bool:
@@ -57,3 +65,66 @@ def candidate_sentences(
                 )
             )
     return out
+
+
+def candidate_spans(
+    claim: Claim,
+    hits: Sequence[Hit],
+    is_paragraph: dict[str, bool],
+    *,
+    max_sentences: int = MAX_SENTENCES,
+    max_windows: int = MAX_WINDOWS,
+    windows: bool = True,
+) -> list[Evidence]:
+    """The first `max_sentences` sentences (`candidate_sentences`); with `windows`, then
+    windows of two adjacent ones among them and the top passage whole when it holds more than
+    two sentences and not the claim's own."""
+    sentences = candidate_sentences(claim, hits, is_paragraph)[:max_sentences]
+    if not windows:
+        return sentences
+    pairs: list[Evidence] = []
+    texts = {(h.passage.paper_id, h.passage.page_index, h.passage.start): h.passage for h in hits}
+    for first, second in zip(sentences, sentences[1:], strict=False):
+        if len(pairs) == max_windows:
+            break
+        passage = _shared_passage(first, second, texts)
+        if passage is None:
+            continue
+        gap = passage.text[first.end - passage.start : second.start - passage.start]
+        if gap.strip():
+            continue  # something (the claim's own sentence, a fragment) lies between them
+        quote = passage.text[first.start - passage.start : second.end - passage.start]
+        pairs.append(replace(first, end=second.end, quote=quote, span="window"))
+    out = sentences + pairs
+    if hits:
+        top = hits[0].passage
+        overlaps = _overlaps_claim(claim, top.paper_id, top.page_index, top.start, top.end)
+        if len(sentence_spans(top.text)) > 2 and not overlaps:
+            out.append(
+                Evidence(
+                    top.paper_id,
+                    top.page_index,
+                    top.start,
+                    top.end,
+                    top.text,
+                    0.0,
+                    top.section,
+                    is_paragraph.get(top.paper_id, False),
+                    span="passage",
+                )
+            )
+    return out
+
+
+def _shared_passage(first: Evidence, second: Evidence, passages: dict):
+    """The passage holding both sentences, in order, or None."""
+    if (first.paper_id, first.page_index) != (second.paper_id, second.page_index):
+        return None
+    if second.start < first.end:
+        return None
+    for (paper_id, page_index, start), passage in passages.items():
+        if (paper_id, page_index) == (first.paper_id, first.page_index) and (
+            start <= first.start and second.end <= passage.end
+        ):
+            return passage
+    return None

@@ -130,7 +130,7 @@ class NliVerifier:
         model_id: str = "",
         bf16: bool = False,
         max_quotes: int = 2,
-        max_candidates: int = 12,
+        max_candidates: int = 32,
     ) -> None:
         if combiner is not None and encoder is None:
             raise ValueError("the combiner's cosine feature needs the retriever's encoder")
@@ -225,8 +225,7 @@ class NliVerifier:
             label, decisive = Label.CONTRADICTED, contra
         else:
             label, decisive = Label.NOT_ENOUGH_INFO, support
-        order = np.argsort(-decisive)[: self.max_quotes]
-        quotes = tuple(replace(candidates[i], score=float(decisive[i])) for i in order)
+        quotes = _quotes(candidates, decisive, self.max_quotes)
         probabilities = {
             Label.SUPPORTED.value: p_support,
             Label.CONTRADICTED.value: p_contra,
@@ -235,3 +234,22 @@ class NliVerifier:
         return Verdict(
             claim, label, p_support, quotes, self.method, reason=reason, probabilities=probabilities
         )
+
+
+def _quotes(candidates: list[Evidence], scores: np.ndarray, n: int) -> tuple[Evidence, ...]:
+    """The `n` best-scored candidates, skipping any that overlaps one already taken (a window
+    and the sentence inside it say the same thing twice)."""
+    chosen: list[Evidence] = []
+    for i in np.argsort(-scores, kind="stable"):
+        c = candidates[i]
+        if any(
+            (c.paper_id, c.page_index) == (q.paper_id, q.page_index)
+            and c.start < q.end
+            and q.start < c.end
+            for q in chosen
+        ):
+            continue
+        chosen.append(replace(c, score=float(scores[i])))
+        if len(chosen) == n:
+            break
+    return tuple(chosen)

@@ -110,6 +110,7 @@ class ClaimChecker:
             self.ctx.encoder,
             self.ctx.verifier,
             self.ctx.settings.verify.top_k,
+            windows=self.ctx.settings.verify.windows,
         )
         self.store.put(key, verdict)
         return verdict, False
