@@ -79,6 +79,13 @@ class Context:
 
         return make_session(self.settings.fetch)
 
+    @cached_property
+    def arxiv(self):
+        """The one arXiv client of this command: every request to arXiv shares its limiter."""
+        from synth.fetch.arxiv import ArxivClient
+
+        return ArxivClient(self.session, self.settings.fetch)
+
     @property
     def models_dir(self) -> Path:
         return self.settings.retrieve.model_dir or self.home.models

@@ -70,6 +70,19 @@ def ensure_corpus(ctx: Context) -> list[PaperId]:
     return ids
 
 
+def library_papers(ctx: Context) -> list[Paper]:
+    """Every paper in the library (the bundled corpus loaded first), one copy per arXiv paper:
+    its full text when there is one, else its newest stored version."""
+    ensure_corpus(ctx)
+    best: dict[str, Paper] = {}
+    for paper in ctx.library.papers():
+        base = split_version(paper.id)[0] if paper.id.startswith("arxiv:") else paper.id
+        known = best.get(base)
+        if known is None or (paper.has_full_text, paper.id) > (known.has_full_text, known.id):
+            best[base] = paper
+    return sorted(best.values(), key=lambda p: p.id)
+
+
 def _record_hash(record: dict) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
@@ -148,8 +161,6 @@ def _download(ctx: Context, pid: PaperId) -> Paper:
         OfflineError: synth is offline (or lost the network earlier in this command).
         FetchError, ParseError: the download or the PDF failed.
     """
-    from synth.fetch.arxiv import ArxivClient
-
     short = pid.removeprefix("arxiv:")
     if not ctx.network.online:
         raise OfflineError(
@@ -157,9 +168,13 @@ def _download(ctx: Context, pid: PaperId) -> Paper:
             hint="run `synth fetch` with network, or register a local copy with "
             "`synth add FILE.pdf --arxiv-id ID`",
         )
-    client = ArxivClient(ctx.session, ctx.settings.fetch)
-    ((meta, pdf_url),) = client.metadata([short])
-    pdf = client.download_pdf(meta.id, pdf_url, ctx.home.ensure().pdfs)
+    ((meta, pdf_url),) = ctx.arxiv.metadata([short])
+    return download_paper(ctx, meta, pdf_url)
+
+
+def download_paper(ctx: Context, meta: Paper, pdf_url: str) -> Paper:
+    """The PDF of a paper whose arXiv metadata is known, parsed into the library."""
+    pdf = ctx.arxiv.download_pdf(meta.id, pdf_url, ctx.home.ensure().pdfs)
     doc = parse_pdf(pdf, meta.id)
     doc = replace(doc, paper=replace(meta, has_full_text=True))
     ingest(ctx.library, doc, _file_hash(pdf), ctx.settings.parse, pdf_path=str(pdf))

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from synth.app.context import Context
-from synth.app.library import ensure_corpus, resolve_sources
+from synth.app.discover import Discovery, discover, traverse
+from synth.app.library import library_papers, resolve_sources
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import SynthError
 from synth.core.ids import PaperId
-from synth.core.types import Claim, Report, Verdict
+from synth.core.types import Claim, Paper, Report, SourceKind, Verdict
 from synth.extract import claims as claim_rules
 from synth.extract.evidence import candidate_spans
 from synth.extract.rank import rank_candidates
@@ -27,29 +28,43 @@ from synth.verify.verifier import Verifier
 CLAIMS_PER_PASS = 4  # claims whose candidates share one batched verifier pass
 
 
-def build_report(ctx: Context, question: str, sources: Sequence[str] = ()) -> Report:
-    """Answer a research question: the whole pipeline, one Report out. `sources` (arXiv ids,
-    PDF paths) replace the bundled corpus. The run is recorded in the library."""
+def build_report(
+    ctx: Context, question: str, sources: Sequence[str] = (), *, discover_n: int = 0
+) -> Report:
+    """Answer a research question: the whole pipeline, one Report out. The sources are the
+    whole library (with `discover_n`, plus the best new papers of an arXiv search; with
+    `discover.cite_depth`, plus papers reached through citations), or only `sources` (arXiv
+    ids, PDF paths) when given. The run is recorded in the library."""
     if not question.strip():
         raise SynthError("the research question is empty", hint='pass --question "..."')
-    params = {"question": question, "sources": list(sources)}
-    with ctx.recorded_run("report", params, "parse", "retrieve", "extract", "verify"):
-        return _build_report(ctx, question, sources)
+    params = {"question": question, "sources": list(sources), "discover": discover_n}
+    sections = ("parse", "retrieve", "discover", "extract", "verify")
+    with ctx.recorded_run("report", params, *sections):
+        return _build_report(ctx, question, sources, discover_n)
 
 
-def _build_report(ctx: Context, question: str, sources: Sequence[str]) -> Report:
+def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_n: int) -> Report:
     library, settings, progress = ctx.library, ctx.settings, ctx.progress
+    found = Discovery()
+    encoder = ctx.encoder
     if sources:
         papers = resolve_sources(ctx, sources)
         description = f"the {len(papers)} papers given"
         max_papers, margin = len(papers), 1.0  # the user chose them: keep all, best first
+        selected = [p for p, _ in select_papers(question, papers, encoder, max_papers, margin)]
     else:
-        papers = [library.paper(pid) for pid in ensure_corpus(ctx)]
-        description = f"the bundled corpus ({len(papers)} papers)"
+        if discover_n:
+            discover(ctx, question, discover_n, found)
         max_papers, margin = settings.retrieve.max_papers, settings.retrieve.paper_margin
-    encoder = ctx.encoder
-    progress.status(f"selecting papers for: {question}")
-    selected = [p for p, _ in select_papers(question, papers, encoder, max_papers, margin)]
+        papers = library_papers(ctx)
+        progress.status(f"selecting papers for: {question}")
+        selected = [p for p, _ in select_papers(question, papers, encoder, max_papers, margin)]
+        depth = settings.discover.cite_depth
+        if depth:
+            traverse(ctx, question, selected, depth, max_papers, found)
+            papers = library_papers(ctx)
+            selected = [p for p, _ in select_papers(question, papers, encoder, max_papers, margin)]
+        description = _library_description(papers)
     index = passage_index(library, encoder, [p.id for p in selected], progress)
 
     candidates = [c for p in selected for c in claim_rules.candidates(library.pages(p.id))]
@@ -76,9 +91,69 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str]) -> Report
         top_k=settings.verify.top_k,
         verifier=verifier.method,
         verifier_description=verifier.description,
-        settings_fingerprint=settings.fingerprint("parse", "retrieve", "extract", "verify"),
+        settings_fingerprint=settings.fingerprint(
+            "parse", "retrieve", "discover", "extract", "verify"
+        ),
+        discovery=describe_discovery(found, selected) if not sources else "",
     )
     return compose_report(question, selected, verdicts, facts)
+
+
+def _library_description(papers: Sequence[Paper]) -> str:
+    corpus = sum(p.source is SourceKind.CORPUS for p in papers)
+    added = len(papers) - corpus
+    if not added:
+        return f"the library ({len(papers)} papers, all from the bundled corpus)"
+    return (
+        f"the library ({len(papers)} papers: {corpus} from the bundled corpus, {added} fetched "
+        "or added)"
+    )
+
+
+def describe_discovery(found: Discovery, selected: Sequence[Paper]) -> str:
+    """How the sources were found, with counts that add up to the papers selected ("" when
+    no discovery was asked for)."""
+    if not (found.queries or found.candidates or found.skipped or found.origin):
+        return ""
+    parts = []
+    if found.queries:
+        queries = "; ".join(f"`{q}`" for q in found.queries)
+        parts.append(
+            f"arXiv was searched with {len(found.queries)} "
+            f"{'query' if len(found.queries) == 1 else 'queries'} ({queries}), giving "
+            f"{found.candidates.get('search', 0)} candidates"
+        )
+    if "references" in found.candidates:
+        parts.append(
+            f"citation traversal considered {found.candidates['references']} referenced or "
+            "citing papers"
+        )
+    fetched = len(found.origin)
+    text = ""
+    if parts:
+        text = "; ".join(parts) + f"; {fetched} new papers were fetched"
+        if found.failed:
+            text += f" ({len(found.failed)} failed and were skipped)"
+        text += ". "
+    if found.skipped:
+        text += found.skipped[0].upper() + found.skipped[1:] + ". "
+    by_origin = {"search": 0, "references": 0, "cited by": 0, "library": 0}
+    for paper in selected:
+        by_origin[found.origin.get(paper.id, "library")] += 1
+    shares = [
+        f"{n} from the {o} search" if o == "search" else f"{n} {_ORIGIN[o]}"
+        for o, n in by_origin.items()
+        if n
+    ]
+    return text + f"Of the {len(selected)} papers selected, " + ", ".join(shares) + "."
+
+
+_ORIGIN = {
+    "search": "came from the arXiv search",
+    "references": "were reached through references",
+    "cited by": "were reached through papers citing them",
+    "library": "were already in the library",
+}
 
 
 def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:

@@ -107,7 +107,15 @@ def main_options(
 
 
 def _register() -> None:
-    from synth.cli import doctor, evaluate, library, report, train, verify  # noqa: F401
+    from synth.cli import (  # noqa: F401  (commands register)
+        discover,
+        doctor,
+        evaluate,
+        library,
+        report,
+        train,
+        verify,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,11 +28,26 @@ def report(
     ] = None,
     max_papers: Annotated[int | None, typer.Option(help="Most papers to select.")] = None,
     max_claims: Annotated[int | None, typer.Option(help="Most claims to check.")] = None,
+    discover: Annotated[
+        int,
+        typer.Option(
+            "--discover", help="Search arXiv for the question and fetch the N best new papers."
+        ),
+    ] = 0,
+    cite_depth: Annotated[
+        int | None,
+        typer.Option(
+            "--cite-depth",
+            help="Rounds of citation traversal from the selected papers (default 0: none).",
+        ),
+    ] = None,
 ) -> None:
     """Write a report for a research question: papers selected, claims extracted, every claim
     verified with quoted evidence (Markdown, LaTeX or JSON).
 
-    With no --arxiv/--pdf it answers from the bundled corpus, fully offline.
+    With no --arxiv/--pdf it draws on the whole library (the bundled corpus and every paper
+    fetched or added), fully offline; --discover N adds the N best new papers of an arXiv
+    search, --cite-depth D follows their references (offline: skipped with one notice).
 
     Example: synth report --question "Does normalized contrastive learning improve text-video retrieval?" -o report.md
     """
@@ -41,11 +56,17 @@ def report(
     from synth.core.errors import SynthError
     from synth.render.render import render
 
+    if discover < 0:
+        raise typer.BadParameter("use 0 or more", param_hint="--discover")
     app_ctx = ctx.obj.context(
-        **{"retrieve.max_papers": max_papers, "extract.max_claims": max_claims}
+        **{
+            "retrieve.max_papers": max_papers,
+            "extract.max_claims": max_claims,
+            "discover.cite_depth": cite_depth,
+        }
     )
     sources = [*(arxiv or []), *(str(path) for path in pdf or [])]
-    result = build_report(app_ctx, question, sources)
+    result = build_report(app_ctx, question, sources, discover_n=discover)
     text = render(result, fmt)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)

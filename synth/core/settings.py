@@ -28,6 +28,9 @@ class FetchSettings(BaseModel):
     delay_s: float = Field(
         3.0, ge=0, description="Pause between arXiv API calls (their terms ask 3 s)."
     )
+    search_ttl_s: float = Field(
+        7 * 24 * 3600.0, ge=0, description="How long a cached arXiv search is reused, in seconds."
+    )
 
 
 class ParseSettings(BaseModel):
@@ -59,6 +62,19 @@ class RetrieveSettings(BaseModel):
     )
     threads: int = Field(
         0, ge=0, description="torch threads; 0: OMP_NUM_THREADS if set, else the cores available."
+    )
+
+
+class DiscoverSettings(BaseModel):
+    search_results: int = Field(
+        25, ge=1, le=200, description="arXiv results asked per search query."
+    )
+    cite_depth: int = Field(
+        0,
+        ge=0,
+        le=3,
+        description="Rounds of citation traversal from the selected papers (0: none; each "
+        "round follows resolved references and known citing papers).",
     )
 
 
@@ -100,6 +116,7 @@ class Settings(BaseSettings):
     fetch: FetchSettings = FetchSettings()
     parse: ParseSettings = ParseSettings()
     retrieve: RetrieveSettings = RetrieveSettings()
+    discover: DiscoverSettings = DiscoverSettings()
     extract: ExtractSettings = ExtractSettings()
     verify: VerifySettings = VerifySettings()
     render: RenderSettings = RenderSettings()

@@ -57,10 +57,32 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Reference:
+    """One entry of a paper's reference list, with what can be read off it offline."""
+
+    position: int  # 1-based, in the order of the reference list
+    raw: str
+    arxiv_id: str | None = None  # e.g. "2408.10536v1", "hep-th/9901001"
+    doi: str | None = None
+    title: str | None = None  # a guess, for a strict title search
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A citation edge as the library keeps it: a reference and what it resolved to."""
+
+    citing: PaperId
+    reference: Reference
+    resolved: PaperId | None  # the cited paper, when known; never guessed
+    how: str  # "arXiv id in the entry", "arXiv DOI", "title search", "unresolved: …"
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedDoc:
     paper: Paper
     pages: tuple[Page, ...]
     failed_pages: tuple[int, ...] = ()  # pages that could not be read, skipped
+    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,10 @@ from synth.core.settings import FetchSettings
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"synth/{__version__} (offline-first literature synthesis)"
+USER_AGENT = (
+    f"synth/{__version__} (offline-first literature synthesis and claim verification; "
+    "one request per 3 s to arXiv)"
+)
 
 
 class OfflineAdapter(BaseAdapter):
@@ -40,6 +43,20 @@ def make_session(settings: FetchSettings) -> requests.Session:
     if settings.offline:
         session.mount("http://", OfflineAdapter())
         session.mount("https://", OfflineAdapter())
+        return session
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    # 5xx and dropped connections are retried with growing pauses (1 s, 2 s, 4 s, …)
+    retry = Retry(
+        total=settings.retries,
+        backoff_factor=1.0,
+        status_forcelist=(500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+    )
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    session.mount("http://", HTTPAdapter(max_retries=retry))
     return session
 
 

@@ -15,7 +15,7 @@ from synth.core.types import Page, ParsedDoc, Passage
 from synth.parse.sentences import sentence_spans
 
 # Bump when parsing or chunking changes what it produces: stored papers are then re-chunked.
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: reference lists (citation edges)
 
 
 def chunk_fingerprint(settings: ParseSettings) -> str:

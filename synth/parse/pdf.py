@@ -14,6 +14,7 @@ from pathlib import Path
 from synth.core.errors import ParseError
 from synth.core.ids import PaperId
 from synth.core.types import Page, Paper, ParsedDoc
+from synth.parse.references import pdf_references
 
 log = logging.getLogger(__name__)
 
@@ -89,4 +90,9 @@ def parse_pdf(path: Path, paper_id: PaperId, *, title: str | None = None) -> Par
         meta_title = (doc.metadata or {}).get("title") or ""
     first_line = next((ln.strip() for ln in pages[0].text.splitlines() if ln.strip()), path.stem)
     paper = Paper(id=paper_id, title=title or meta_title.strip() or first_line, has_full_text=True)
-    return ParsedDoc(paper=paper, pages=tuple(pages), failed_pages=tuple(failed))
+    return ParsedDoc(
+        paper=paper,
+        pages=tuple(pages),
+        failed_pages=tuple(failed),
+        references=tuple(pdf_references(pages)),
+    )

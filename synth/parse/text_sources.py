@@ -14,6 +14,7 @@ from typing import Any
 
 from synth.core.ids import paper_id
 from synth.core.types import Page, Paper, ParsedDoc, SourceKind
+from synth.parse.references import unarxive_references
 
 _PLACEHOLDER = re.compile(r"\{\{(\w+):([^}]*)\}\}")
 MAX_INLINE_FORMULA = 60
@@ -86,4 +87,4 @@ def unarxive_doc(record: dict[str, Any]) -> ParsedDoc:
         url=f"http://arxiv.org/abs/{record['paper_id']}",
         has_full_text=True,
     )
-    return ParsedDoc(paper=paper, pages=tuple(pages))
+    return ParsedDoc(paper=paper, pages=tuple(pages), references=tuple(unarxive_references(record)))

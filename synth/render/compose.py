@@ -22,6 +22,7 @@ class RunFacts:
     verifier: str
     verifier_description: str
     settings_fingerprint: str
+    discovery: str = ""  # how the sources were found (search queries, traversal, counts)
 
 
 def _title(question: str) -> str:
@@ -52,7 +53,8 @@ def compose_report(
     )
     introduction = f"This paper examines: {lead}. Research question: {question.strip()}"
     methodology = (
-        f"Papers were selected from {facts.library_description} by the cosine similarity of the question to each paper's title and abstract "
+        (f"{facts.discovery} " if facts.discovery else "")
+        + f"Papers were selected from {facts.library_description} by the cosine similarity of the question to each paper's title and abstract "
         f"under the encoder {facts.encoder}. The {facts.passages_indexed} passages of the "
         f"selected papers (sentence-aware chunks with page and character offsets) were embedded "
         f"and searched with an exact FAISS inner-product index. Claims were extracted by rules "

@@ -84,7 +84,38 @@ def m002_verdicts(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_verdicts]
+def m003_discovery(conn: sqlite3.Connection) -> None:
+    # Citation edges (each reference of a stored paper and what it resolved to, never a guess)
+    # and cached arXiv searches (a rerun within the time-to-live makes no request). Papers
+    # stored before this migration get their edges when re-parsed (PARSER_VERSION 2).
+    conn.executescript(
+        """
+        CREATE TABLE citations (
+            citing TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,               -- 1-based, in the reference list
+            raw TEXT NOT NULL,
+            arxiv_id TEXT,                           -- as read off the entry
+            doi TEXT,
+            title TEXT,                              -- a guess, for a strict title search
+            resolved TEXT,                           -- the cited paper id, or NULL
+            how TEXT NOT NULL,
+            PRIMARY KEY (citing, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX citations_by_resolved ON citations(resolved);
+        CREATE TABLE searches (
+            query TEXT PRIMARY KEY,
+            fetched_at REAL NOT NULL,                -- unix time
+            results TEXT NOT NULL                    -- JSON list of papers with pdf_url
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    m001_initial,
+    m002_verdicts,
+    m003_discovery,
+]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

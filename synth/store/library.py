@@ -10,9 +10,9 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from synth.core.errors import NotFoundError
-from synth.core.ids import PaperId
-from synth.core.types import Page, Paper, ParsedDoc, Passage, SourceKind
+from synth.core.errors import InvalidIdError, NotFoundError
+from synth.core.ids import PaperId, paper_id, split_version
+from synth.core.types import Citation, Page, Paper, ParsedDoc, Passage, Reference, SourceKind
 
 
 class Library:
@@ -79,6 +79,57 @@ class Library:
                     (s.id, s.paper_id, s.page_index, s.start, s.end, s.text, s.section)
                     for s in passages
                 ],
+            )
+            self._store_citations(p.id, doc.references)
+
+    # citation edges -------------------------------------------------------------------------
+    def _store_citations(self, citing: PaperId, references: Iterable[Reference]) -> None:
+        self.conn.execute("DELETE FROM citations WHERE citing = ?", (citing,))
+        rows = []
+        for ref in references:
+            resolved, how = _resolved_offline(ref)
+            rows.append(
+                (citing, ref.position, ref.raw, ref.arxiv_id, ref.doi, ref.title, resolved, how)
+            )
+        self.conn.executemany("INSERT INTO citations VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def citations(self, citing: PaperId) -> list[Citation]:
+        rows = self.conn.execute(
+            "SELECT * FROM citations WHERE citing = ? ORDER BY position", (citing,)
+        )
+        return [_citation(r) for r in rows]
+
+    def cited_by(self, cited: PaperId) -> list[PaperId]:
+        """Stored papers whose reference lists resolve to `cited` (any version of it)."""
+        base, _ = split_version(cited)
+        rows = self.conn.execute(
+            "SELECT DISTINCT citing FROM citations WHERE resolved = ? OR resolved LIKE ?",
+            (base, base + "v%"),
+        )
+        return [PaperId(r[0]) for r in rows]
+
+    def resolve_citation(self, citing: PaperId, position: int, resolved: str | None, how: str):
+        """Record what a title search found (or that it found nothing)."""
+        with self.conn:
+            self.conn.execute(
+                "UPDATE citations SET resolved = ?, how = ? WHERE citing = ? AND position = ?",
+                (resolved, how, citing, position),
+            )
+
+    # cached searches ------------------------------------------------------------------------
+    def cached_search(self, query: str, max_age_s: float, now: float) -> list[dict] | None:
+        row = self.conn.execute(
+            "SELECT fetched_at, results FROM searches WHERE query = ?", (query,)
+        ).fetchone()
+        if row is None or now - row[0] > max_age_s:
+            return None
+        return json.loads(row[1])
+
+    def put_search(self, query: str, results: list[dict], now: float) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO searches VALUES (?,?,?)",
+                (query, now, json.dumps(results, ensure_ascii=False)),
             )
 
     def has(self, pid: PaperId) -> bool:
@@ -182,6 +233,30 @@ class Library:
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _resolved_offline(ref: Reference) -> tuple[str | None, str]:
+    """What a reference names without the network: an arXiv id (read off the entry, or an
+    arXiv DOI), else nothing yet."""
+    if ref.arxiv_id:
+        try:
+            resolved = paper_id(ref.arxiv_id)
+        except InvalidIdError:
+            resolved = None
+        if resolved is not None:
+            by_doi = (ref.doi or "").lower().startswith("10.48550/arxiv.")
+            return resolved, "arXiv DOI" if by_doi else "arXiv id in the entry"
+    if ref.title:
+        return None, "unresolved: title not yet searched"
+    if ref.doi:
+        return None, "unresolved: a DOI arXiv metadata does not link"
+    return None, "unresolved: no identifier or title"
+
+
+def _citation(row: sqlite3.Row) -> Citation:
+    ref = Reference(row["position"], row["raw"], row["arxiv_id"], row["doi"], row["title"])
+    resolved = PaperId(row["resolved"]) if row["resolved"] else None
+    return Citation(PaperId(row["citing"]), ref, resolved, row["how"])
 
 
 def _paper(row: sqlite3.Row) -> Paper:

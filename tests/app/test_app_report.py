@@ -125,8 +125,6 @@ def test_windows_of_adjacent_sentences_are_scored_only_when_asked(fake_context, 
     plain = build_report(fake_context(KEYWORDS), question, pdfs[:1])
     assert {e.span for v in plain.verdicts for e in v.evidence} <= {"sentence"}
     claim = "Sparse widgets improve retrieval accuracy by 12%. Sparse widgets reduce latency"
-    with_windows = check_claim(
-        fake_context(KEYWORDS, **{"verify.windows": True}), claim, pdfs[:1]
-    )
+    with_windows = check_claim(fake_context(KEYWORDS, **{"verify.windows": True}), claim, pdfs[:1])
     assert with_windows.label is Label.SUPPORTED, "only two adjacent sentences state it"
     assert with_windows.evidence[0].span == "window"
