@@ -191,17 +191,18 @@ def discover(ctx: Context, question: str, n: int, log_: Discovery) -> None:
         return
     try:
         outcome = search(ctx, question)
-    except OfflineError as exc:
-        _skip(log_, f"arXiv could not be reached ({exc.message}); the library is used")
+    except OfflineError as exc:  # the lost connection was announced once already
+        _skip(log_, f"arXiv could not be reached ({exc.message}); the library is used", False)
         return
     log_.queries.extend(outcome.queries)
     log_.candidates["search"] = len(outcome.found)
     fetch_found(ctx, outcome.found, n, log_)
 
 
-def _skip(log_: Discovery, why: str) -> None:
+def _skip(log_: Discovery, why: str, announce: bool = True) -> None:
     if log_.skipped is None:
-        log.warning("%s", why)
+        if announce:
+            log.warning("%s", why)
         log_.skipped = why
 
 

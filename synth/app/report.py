@@ -136,23 +136,20 @@ def describe_discovery(found: Discovery, selected: Sequence[Paper]) -> str:
             text += f" ({len(found.failed)} failed and were skipped)"
         text += ". "
     if found.skipped:
-        text += found.skipped[0].upper() + found.skipped[1:] + ". "
+        text += found.skipped + ". "
     by_origin = {"search": 0, "references": 0, "cited by": 0, "library": 0}
     for paper in selected:
         by_origin[found.origin.get(paper.id, "library")] += 1
-    shares = [
-        f"{n} from the {o} search" if o == "search" else f"{n} {_ORIGIN[o]}"
-        for o, n in by_origin.items()
-        if n
-    ]
-    return text + f"Of the {len(selected)} papers selected, " + ", ".join(shares) + "."
+    shares = [f"{n} {_ORIGIN[origin][n == 1]}" for origin, n in by_origin.items() if n]
+    papers = "paper" if len(selected) == 1 else "papers"
+    return text + f"Of the {len(selected)} {papers} selected, " + ", ".join(shares) + "."
 
 
-_ORIGIN = {
-    "search": "came from the arXiv search",
-    "references": "were reached through references",
-    "cited by": "were reached through papers citing them",
-    "library": "were already in the library",
+_ORIGIN = {  # (plural, singular)
+    "search": ("came from the arXiv search", "came from the arXiv search"),
+    "references": ("were reached through references", "was reached through references"),
+    "cited by": ("were reached through papers citing them", "was reached through a citing paper"),
+    "library": ("were already in the library", "was already in the library"),
 }
 
 

@@ -185,7 +185,7 @@ def test_discover_and_traverse_fetch_the_best_papers_in_order_and_a_rerun_reques
     ]
     methodology = report.methodology
     assert "`all:sparse AND all:widgets AND all:improve AND all:retrieval`" in methodology
-    assert f"Of the {len(report.papers)} papers selected" in methodology
+    assert f"Of the {len(report.papers)} paper" in methodology
     seen = len(replay.seen)
     build_report(
         make_context(**{"discover.cite_depth": 1, "retrieve.max_papers": 2}), QUESTION, discover_n=3
