@@ -13,7 +13,18 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "synth"
 # weights (model files on disk) sits under every stage that loads a model
-ORDER = ["core", "weights", "fetch", "parse", "store", "retrieve", "extract", "verify", "render"]
+ORDER = [
+    "core",
+    "weights",
+    "fetch",
+    "parse",
+    "store",
+    "retrieve",
+    "extract",
+    "verify",
+    "synthesize",
+    "render",
+]
 SIDE = {"train": ORDER, "app": ORDER, "cli": [*ORDER, "app", "train"]}  # what they may import
 HEAVY = ("torch", "faiss", "sentence_transformers", "transformers", "pymupdf", "fitz")
 

@@ -14,7 +14,7 @@ from synth.app.library import library_papers, resolve_sources
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import SynthError
 from synth.core.ids import PaperId
-from synth.core.types import Claim, Paper, Report, SourceKind, Verdict
+from synth.core.types import Claim, Paper, Report, SourceCheck, SourceKind, Verdict
 from synth.extract import claims as claim_rules
 from synth.extract.evidence import candidate_spans
 from synth.extract.rank import rank_candidates
@@ -23,9 +23,11 @@ from synth.retrieve.embed import CachedEncoder
 from synth.retrieve.index import PassageIndex
 from synth.retrieve.select import select_papers
 from synth.store.library import Library
+from synth.synthesize.answer import compose_answer
 from synth.verify.verifier import Verifier
 
 CLAIMS_PER_PASS = 4  # claims whose candidates share one batched verifier pass
+QUESTION_PASSAGES = 40  # passages retrieved for the question, whose sentences may be claims
 
 
 def build_report(
@@ -67,22 +69,20 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
         description = _library_description(papers)
     index = passage_index(library, encoder, [p.id for p in selected], progress)
 
-    candidates = [c for p in selected for c in claim_rules.candidates(library.pages(p.id))]
+    # claims: sentences of the passages closest to the question, in any section
+    question_vector = encoder.queries([question])[0]
+    hits = index.search(question_vector, QUESTION_PASSAGES)
+    pages = [page for p in selected for page in library.pages(p.id)]
+    candidates = claim_rules.passage_candidates(pages, [h.passage for h in hits])
     ranked = rank_candidates(question, candidates, encoder)
     extract = settings.extract
     claims = claim_rules.select(ranked, extract.max_claims, extract.max_per_paper)
 
+    checks = check_sources(ctx, claims, selected)
+    verdicts = [next(c.verdict for c in row if c.own) for row in checks]
+    vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, encoder.dim))
+    answer = compose_answer(verdicts, checks, vectors)
     verifier = ctx.verifier
-    verdicts = verify_claims(
-        claims,
-        library,
-        index,
-        encoder,
-        verifier,
-        settings.verify.top_k,
-        progress,
-        windows=settings.verify.windows,
-    )
     facts = RunFacts(
         library_description=description,
         papers_considered=len(papers),
@@ -96,7 +96,35 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
         ),
         discovery=describe_discovery(found, selected) if not sources else "",
     )
-    return compose_report(question, selected, verdicts, facts)
+    return compose_report(question, selected, verdicts, facts, checks=checks, answer=answer)
+
+
+def check_sources(
+    ctx: Context, claims: Sequence[Claim], papers: Sequence[Paper]
+) -> list[tuple[SourceCheck, ...]]:
+    """Each claim against each paper on its own: its own paper without its own sentence, and
+    every other selected paper. Rows follow `claims`, columns follow `papers`."""
+    by_paper = []
+    for paper in ctx.progress.track(list(papers), "checking claims against each paper"):
+        index = passage_index(ctx.library, ctx.encoder, [paper.id])
+        by_paper.append(
+            verify_claims(
+                claims,
+                ctx.library,
+                index,
+                ctx.encoder,
+                ctx.verifier,
+                ctx.settings.verify.top_k,
+                windows=ctx.settings.verify.windows,
+            )
+        )
+    return [
+        tuple(
+            SourceCheck(paper.id, column[row], own=claim.paper_id == paper.id)
+            for paper, column in zip(papers, by_paper, strict=True)
+        )
+        for row, claim in enumerate(claims)
+    ]
 
 
 def _library_description(papers: Sequence[Paper]) -> str:

@@ -52,7 +52,10 @@ class RetrieveSettings(BaseModel):
     )
     max_papers: int = Field(4, ge=1, description="Most papers a question selects from the library.")
     paper_margin: float = Field(
-        0.03, ge=0, description="Keep papers whose abstract scores within this of the best paper."
+        0.1,
+        ge=0,
+        description="Keep papers whose abstract scores within this of the best paper (a "
+        "synthesis needs several papers: the nearest related ones score ~0.05-0.1 below).",
     )
     batch_size: int = Field(32, ge=1, description="Texts per encoder batch.")
     dtype: Dtype = Field(

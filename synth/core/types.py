@@ -119,6 +119,7 @@ class Claim:
     end: int | None = None
     kind: ClaimKind = ClaimKind.RESULT
     section: str | None = None
+    also_in: tuple[PaperId, ...] = ()  # other papers stating a near-identical claim
 
 
 class Mark(StrEnum):
@@ -174,6 +175,23 @@ class Verdict:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceCheck:
+    """One claim checked against one selected paper."""
+
+    paper_id: PaperId
+    verdict: Verdict
+    own: bool  # the paper the claim was extracted from (checked without its own sentence)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerParagraph:
+    """One theme of the answer: a bold lead-in and sentences that each cite claim ids."""
+
+    lead: str
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     title: str
     question: str
@@ -186,6 +204,8 @@ class Report:
     limitations: str
     settings_fingerprint: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    checks: tuple[tuple[SourceCheck, ...], ...] = ()  # per claim (row order), per paper
+    answer: tuple[AnswerParagraph, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:

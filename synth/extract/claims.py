@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from synth.core.types import Claim, ClaimKind, Page
+from synth.core.types import Claim, ClaimKind, Page, Passage
 from synth.parse.sentences import sentence_spans
 
 _SECTIONS = re.compile(r"abstract|introduction|conclusion|summary|discussion", re.I)
+_BACK_MATTER = re.compile(r"references|bibliography|acknowledg", re.I)
 _CUES: dict[ClaimKind, re.Pattern[str]] = {
     ClaimKind.RESULT: re.compile(
         r"\b(outperform\w*|achiev\w*|improv\w*|reduc\w*|increas\w*|decreas\w*|show(s|n|ed)? that"
@@ -78,28 +79,55 @@ def candidates(pages: Iterable[Page]) -> list[Candidate]:
     for page in pages:
         for start, end in sentence_spans(page.text):
             section = page.section_at(start) or ("Abstract" if page.index == 0 else "")
-            if not _SECTIONS.search(section):
-                continue
-            text = readable(page.text[start:end])
-            if not _is_claim_like(text):
-                continue
-            hits = {kind: len(p.findall(text)) for kind, p in _CUES.items()}
-            score = sum(min(n, 2) for n in hits.values())
-            if score == 0:
-                continue
-            kind = max(hits, key=lambda k: (hits[k], k == ClaimKind.RESULT))
-            claim = Claim(
-                id=claim_id(text),
-                text=text,
-                paper_id=page.paper_id,
-                page_index=page.index,
-                start=start,
-                end=end,
-                kind=kind,
-                section=section or None,
-            )
-            out.append(Candidate(claim, float(score)))
+            if _SECTIONS.search(section) and (found := _candidate(page, start, end, section)):
+                out.append(found)
     return out
+
+
+def passage_candidates(pages: Iterable[Page], passages: Iterable[Passage]) -> list[Candidate]:
+    """Claim candidates from the sentences of retrieved passages, in any section (results and
+    discussion included) but references and acknowledgements; each sentence once."""
+    by_page = {(page.paper_id, page.index): page for page in pages}
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Candidate] = []
+    for passage in passages:
+        page = by_page.get((passage.paper_id, passage.page_index))
+        if page is None:
+            continue
+        for s, e in sentence_spans(passage.text):
+            start, end = passage.start + s, passage.start + e
+            key = (passage.paper_id, passage.page_index, start)
+            if key in seen:
+                continue
+            seen.add(key)
+            section = page.section_at(start) or ("Abstract" if page.index == 0 else "")
+            if _BACK_MATTER.search(section):
+                continue
+            if found := _candidate(page, start, end, section):
+                out.append(found)
+    return out
+
+
+def _candidate(page: Page, start: int, end: int, section: str) -> Candidate | None:
+    text = readable(page.text[start:end])
+    if not _is_claim_like(text):
+        return None
+    hits = {kind: len(p.findall(text)) for kind, p in _CUES.items()}
+    score = sum(min(n, 2) for n in hits.values())
+    if score == 0:
+        return None
+    kind = max(hits, key=lambda k: (hits[k], k == ClaimKind.RESULT))
+    claim = Claim(
+        id=claim_id(text),
+        text=text,
+        paper_id=page.paper_id,
+        page_index=page.index,
+        start=start,
+        end=end,
+        kind=kind,
+        section=section or None,
+    )
+    return Candidate(claim, float(score))
 
 
 def _tokens(text: str) -> set[str]:
@@ -112,17 +140,27 @@ def is_near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
 
 
 def select(ranked: Iterable[Candidate], max_claims: int, max_per_paper: int) -> list[Claim]:
-    """Take candidates in the given order, skipping near-duplicates and over-full papers."""
+    """Take candidates in the given order, skipping over-full papers; a near-duplicate of a
+    chosen claim is not taken again, but when it comes from another paper that paper is
+    recorded in the chosen claim's `also_in` (both attributions are kept)."""
     chosen: list[Claim] = []
     per_paper: dict[str, int] = {}
     for candidate in ranked:
         claim = candidate.claim
-        if per_paper.get(claim.paper_id or "", 0) >= max_per_paper:
+        twin = next(
+            (i for i, c in enumerate(chosen) if is_near_duplicate(claim.text, c.text)), None
+        )
+        if twin is not None:
+            kept = chosen[twin]
+            if (
+                claim.paper_id
+                and claim.paper_id != kept.paper_id
+                and claim.paper_id not in kept.also_in
+            ):
+                chosen[twin] = replace(kept, also_in=(*kept.also_in, claim.paper_id))
             continue
-        if any(is_near_duplicate(claim.text, c.text) for c in chosen):
+        if len(chosen) == max_claims or per_paper.get(claim.paper_id or "", 0) >= max_per_paper:
             continue
         chosen.append(claim)
         per_paper[claim.paper_id or ""] = per_paper.get(claim.paper_id or "", 0) + 1
-        if len(chosen) == max_claims:
-            break
     return chosen

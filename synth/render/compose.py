@@ -6,10 +6,11 @@ cannot disagree with them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from synth.core.types import Label, Paper, Report, Verdict
+from synth.core.types import AnswerParagraph, Label, Paper, Report, SourceCheck, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,8 @@ def compose_report(
     verdicts: list[Verdict],
     facts: RunFacts,
     *,
+    checks: Sequence[Sequence[SourceCheck]] = (),
+    answer: Sequence[AnswerParagraph] = (),
     today: date | None = None,
 ) -> Report:
     counts = {label: sum(v.label is label for v in verdicts) for label in Label}
@@ -47,8 +50,9 @@ def compose_report(
     abstract = (
         f'This report examines the question "{question.strip()}" against {n_papers} '
         f"{'paper' if n_papers == 1 else 'papers'} selected from {facts.library_description}. "
-        f"{n_claims} claims were extracted from the selected papers' abstracts, introductions and "
-        f"conclusions and checked against the other passages of the same sources: {tally}. "
+        f"{n_claims} claims were extracted from the passages of the selected papers closest to "
+        f"the question and checked against each selected paper, their own one without the "
+        f"sentence they came from: {tally} (verdicts on their own papers). "
         "Every verdict below is given with the verbatim source sentences it rests on."
     )
     introduction = f"This paper examines: {lead}. Research question: {question.strip()}"
@@ -58,8 +62,15 @@ def compose_report(
         f"under the encoder {facts.encoder}. The {facts.passages_indexed} passages of the "
         f"selected papers (sentence-aware chunks with page and character offsets) were embedded "
         f"and searched with an exact FAISS inner-product index. Claims were extracted by rules "
-        f"(cue phrases for methods, results and settings), de-duplicated, and each was checked "
-        f"against its top {facts.top_k} passages, excluding the sentence it was extracted from. "
+        f"(cue phrases for methods, results and settings) from the sentences of the passages "
+        f"closest to the question, in any section but the references, and de-duplicated across "
+        f"papers (a near-identical claim from another paper is recorded with it). Each claim "
+        f"was checked against each selected paper on its own, against that paper's top "
+        f"{facts.top_k} passages: its own paper without the sentence it was extracted from "
+        f"(the Verified column) and every other paper (the Sources column). The Answer groups "
+        f"the claims by theme (greedy clustering of their embeddings); each of its sentences "
+        f"states a claim with the papers that support or contradict it and cites its row; "
+        f"claims no paper supports or contradicts are named as open, not stated as findings. "
         f"Verifier: {facts.verifier} — {facts.verifier_description} No human review "
         f"took place. Configuration fingerprint: {facts.settings_fingerprint}."
     )
@@ -84,4 +95,6 @@ def compose_report(
         limitations=limitations,
         settings_fingerprint=facts.settings_fingerprint,
         extra={"introduction": introduction},
+        checks=tuple(tuple(row) for row in checks),
+        answer=tuple(answer),
     )

@@ -77,6 +77,7 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     env.filters["tex"] = latex_escape
     env.filters["cell"] = md_cell
     env.filters["quote"] = md_quote
+    env.filters["sources"] = sources_cell
     return env
 
 
@@ -89,7 +90,29 @@ def report_dict(report: Report) -> dict[str, Any]:
         out["mark"] = verdict.label.mark
         for evidence, ev_out in zip(verdict.evidence, out["evidence"], strict=False):
             ev_out["location"] = evidence.location
+    data["checks"] = [
+        [
+            {
+                "paper_id": check.paper_id,
+                "own": check.own,
+                "label": check.verdict.label.value,
+                "mark": check.verdict.label.mark,
+                "confidence": check.verdict.confidence,
+                "evidence": [
+                    {**asdict(e), "location": e.location} for e in check.verdict.evidence[:1]
+                ],
+            }
+            for check in row
+        ]
+        for row in report.checks
+    ]
     return data
+
+
+def sources_cell(checks) -> str:
+    """The Sources column: every selected paper with its mark, own paper first."""
+    ordered = sorted(checks, key=lambda c: not c.own)
+    return "; ".join(f"{c.paper_id.removeprefix('arxiv:')} {c.verdict.label.mark}" for c in ordered)
 
 
 def render(report: Report, fmt: Format, templates: Path | None = None) -> str:

@@ -31,6 +31,7 @@ def verdict_from_json(text: str) -> Verdict:
     data = json.loads(text)
     claim = dict(data["claim"])
     claim["kind"] = ClaimKind(claim["kind"])
+    claim["also_in"] = tuple(PaperId(p) for p in claim.get("also_in", ()))
     evidence = tuple(
         Evidence(**{**e, "paper_id": PaperId(e["paper_id"])}) for e in data["evidence"]
     )

@@ -128,3 +128,39 @@ def test_windows_of_adjacent_sentences_are_scored_only_when_asked(fake_context, 
     with_windows = check_claim(fake_context(KEYWORDS, **{"verify.windows": True}), claim, pdfs[:1])
     assert with_windows.label is Label.SUPPORTED, "only two adjacent sentences state it"
     assert with_windows.evidence[0].span == "window"
+
+
+def test_each_claim_is_checked_against_every_paper_and_the_answer_cites_the_table(
+    fake_context, make_pdf
+):
+    shared = "Sparse widgets improve retrieval accuracy by 12%."
+    first = make_pdf(
+        [["Widgets One", "Abstract", "We study sparse widgets for fast retrieval.", shared]],
+        title="Widgets One",
+        name="one.pdf",
+    )
+    second = make_pdf(
+        [
+            [
+                "Widgets Two",
+                "Abstract",
+                "We revisit sparse widgets in retrieval systems.",
+                "Prior work found that " + shared[0].lower() + shared[1:],
+                "Sparse widgets reduce latency by half in our experiments.",
+            ]
+        ],
+        title="Widgets Two",
+        name="two.pdf",
+    )
+    ctx = fake_context(KEYWORDS, **{"retrieve.paper_margin": 1.0})
+    report = build_report(ctx, "Do sparse widgets help retrieval?", [str(first), str(second)])
+    assert len(report.checks) == len(report.verdicts)
+    assert all(len(row) == 2 and sum(c.own for c in row) == 1 for row in report.checks)
+    row = next(i for i, v in enumerate(report.verdicts) if v.claim.text == shared)
+    others = [c for c in report.checks[row] if not c.own]
+    assert [c.verdict.label for c in others] == [Label.SUPPORTED], "the other paper states it"
+    answer = " ".join(s for p in report.answer for s in p.sentences)
+    assert f"[C{row + 1}]" in answer
+    for para in report.answer:
+        for sentence in para.sentences:
+            assert "[C" in sentence, f"uncited: {sentence}"

@@ -154,14 +154,14 @@ def test_pipe_in_a_claim_does_not_add_table_columns() -> None:
 
     rows = _claim_rows(md)
 
-    assert [len(r) for r in rows] == [3], f"claim row split into extra cells: {rows}"
+    assert [len(r) for r in rows] == [4], f"claim row split into extra cells: {rows}"
     assert rows[0][0] == r"Recall\|precision both rise \| by 5%."
 
 
 def test_line_break_in_a_claim_stays_on_one_table_row() -> None:
     md = render(_report(_verdict("Recall rises\n\nby 5%.")), Format.MD)
 
-    assert _claim_rows(md) == [["Recall rises by 5%.", "✓", "0.90"]]
+    assert _claim_rows(md) == [["Recall rises by 5%.", "✓", "0.90", "arxiv:2408.10536v1"]]
 
 
 def test_json_report_parses_with_schema_version_counts_and_locations() -> None:

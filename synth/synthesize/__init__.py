@@ -1,0 +1,1 @@
+"""Verified claims -> an answer to the question (extractive, cited claim by claim)."""
