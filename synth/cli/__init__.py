@@ -135,16 +135,22 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        _console().print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except (typer.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         _console().print("interrupted; finished work is kept in the library")
         sys.exit(130)
-    except Exception as exc:  # click usage errors keep their own formatting and exit code 2
-        import click
+    except _click_errors() as exc:  # usage errors: click's own message, exit code 2
+        exc.show()
+        sys.exit(exc.exit_code)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def _click_errors() -> tuple[type[Exception], ...]:
+    """click's ClickException, and the copy typer vendors (typer._click): typer raises its own."""
+    import importlib
+
+    found = []
+    for module in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            found.append(importlib.import_module(module).ClickException)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)

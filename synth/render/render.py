@@ -56,12 +56,39 @@ def latex_escape(value: Any) -> str:
     return text.replace("\u00a0", "~").replace("–", "--").replace("—", "---")
 
 
+# Text from sources and inputs is data: in Markdown, HTML and link syntax are neutralised.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MD_BACKSLASH = re.compile(r"([\\`*_\[\]()])")
+_MD_LINE_START = re.compile(r"(?m)^(\s{0,3})(?:([#>]|[+\-](?=\s))|(\d{1,9})([.)])(?=\s))")
+_CITATIONS = re.compile(r"\\\[(C\d{1,4}(?:, C\d{1,4}){0,200})\\\]")
+
+
+def md_escape(value: Any) -> str:
+    """Markdown-safe text: no raw HTML (`<` `>` `&` as entities), no links, images, code or
+    emphasis (brackets, parentheses, backslash, backtick, star, underscore escaped), no heading, quote or list started by the
+    text itself; control characters become spaces."""
+    text = _CONTROL.sub(" ", str(value))
+    text = "".join(_MD_ENTITIES.get(ch, ch) for ch in text)
+    text = _MD_BACKSLASH.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(_escape_block_marker, text)
+
+
+def _escape_block_marker(match: re.Match[str]) -> str:
+    indent, marker, digits, dot = match.groups()
+    return indent + ("\\" + marker if marker else digits + "\\" + dot)
+
+
 def md_cell(value: Any) -> str:
-    return " ".join(str(value).split()).replace("|", r"\|")
+    return md_escape(" ".join(str(value).split())).replace("|", r"\|")
+
+
+def md_answer(value: Any) -> str:
+    """An answer sentence: escaped like any text, its own [Cn] citations kept readable."""
+    return _CITATIONS.sub(r"[\1]", md_quote(value))
 
 
 def md_quote(value: Any) -> str:
-    return " ".join(str(value).split())
+    return md_escape(" ".join(str(value).split()))
 
 
 def environment(templates: Path | None = None) -> jinja2.Environment:
@@ -78,6 +105,8 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     env.filters["cell"] = md_cell
     env.filters["quote"] = md_quote
     env.filters["sources"] = sources_cell
+    env.filters["md"] = md_escape
+    env.filters["answer"] = md_answer
     return env
 
 

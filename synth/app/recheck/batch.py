@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synth.app.context import Context
-from synth.app.library import ensure_corpus, resolve_source
+from synth.app.library import resolve_source
 from synth.app.recheck import audit
 from synth.app.recheck.tables import read_reports
 from synth.app.report import passage_index, verify_claims
@@ -218,8 +218,7 @@ def check_batch(
     `on_file(path, checked_reports)` is called after each input file (the CLI writes its
     output there, so a killed batch keeps the files it finished).
     """
-    files = collect_inputs(paths)
-    ensure_corpus(ctx)
+    files = collect_inputs(paths)  # the corpus loads when a reference is first resolved
     checker = ClaimChecker(ctx)
     result = BatchResult(models=ctx.verdict_models_key)
     params = {"inputs": [str(p) for p in paths]}

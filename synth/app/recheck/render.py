@@ -20,7 +20,7 @@ from typing import Any
 from synth import __version__
 from synth.app.recheck.audit import process_statements
 from synth.core.types import CheckedReport, Label, Mark, RowCheck
-from synth.render.render import SCHEMA_VERSION, environment
+from synth.render.render import SCHEMA_VERSION, environment, md_escape
 
 
 class TableLayout(StrEnum):
@@ -244,6 +244,11 @@ def render_checked(
         return json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2) + "\n"
     env = environment(templates)
     env.filters["confidence"] = confidence_cell
+    if layout is not TableLayout.MD:  # the seeds' plain text is not Markdown: nothing to escape
+        env.filters["quote"] = lambda value: " ".join(str(value).split())
+        env.filters["text"] = str
+    else:
+        env.filters["text"] = md_escape
     name = "recheck.tex.j2" if layout is TableLayout.TEX else "recheck.md.j2"
     template = env.get_template(name)
     markdown = layout is TableLayout.MD

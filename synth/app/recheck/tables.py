@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from pathlib import Path
 
@@ -66,6 +67,8 @@ _DATE = re.compile(
 def decode(data: bytes) -> str:
     """UTF-8, with stray invalid bytes replaced (U+FFFD) so valid marks like ✓ survive; a
     file that is mostly not UTF-8 is read as cp1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
+        return data.decode("utf-16", errors="replace").removeprefix("\ufeff")
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     if text.count("\ufffd") > max(3, len(text) // 100):
         return data.decode("cp1252", errors="replace")
@@ -79,9 +82,13 @@ def is_truncated(text: str) -> bool:
 
 
 def parse_confidence(cell: str) -> float | None:
+    """A confidence cell as a number; NaN and infinities are no confidence (they would also
+    make invalid JSON)."""
     try:
         value = float(cell.strip().rstrip("%"))
     except ValueError:
+        return None
+    if not math.isfinite(value):
         return None
     return value / 100 if cell.strip().endswith("%") else value
 
@@ -116,7 +123,7 @@ def parse_row(line: str) -> ClaimRow | None:
     cells = [c for c in _split_cells(line)]
     while cells and cells[-1] == "":
         cells.pop()
-    if not cells or cells[0].lower() == "claim":
+    if not cells or _is_header(cells):
         return None
     confidence = parse_confidence(cells[-1]) if len(cells) >= 2 else None
     rest = cells[:-1] if confidence is not None else cells
@@ -129,16 +136,28 @@ def parse_row(line: str) -> ClaimRow | None:
     return ClaimRow(text, mark, confidence, is_truncated(text))
 
 
+def _is_header(cells: list[str]) -> bool:
+    """The table's header row (Claim | Verified | Confidence …), not a claim that says "Claim"."""
+    names = [c.strip().lower() for c in cells]
+    return names[:1] == ["claim"] and any(n in ("verified", "confidence", "mark") for n in names)
+
+
 def _heading(line: str) -> str | None:
-    stripped = re.sub(r"^#+\s*", "", line.strip())
+    stripped = " ".join(re.sub(r"^#+\s*", "", line.strip()).split())  # "5  Extracted" too
     for name in SECTIONS:
         if stripped.lower() == name.lower():
             return name
     return None
 
 
+def lines_of(text: str) -> list[str]:
+    """Lines split at \\n, \\r\\n and \\r only: U+2028, U+0085, form feeds or record
+    separators inside a claim stay inside it (str.splitlines would split there)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def parse_text_report(path: Path, text: str) -> ClaimReport:
-    lines = text.splitlines()
+    lines = lines_of(text)
     layout = "markdown" if any(line.lstrip().startswith("#") for line in lines) else "text"
     heads: list[tuple[int, str]] = [(i, h) for i, line in enumerate(lines) if (h := _heading(line))]
     if not any(h == "5 Extracted Claims" for _, h in heads):
@@ -157,14 +176,10 @@ def parse_text_report(path: Path, text: str) -> ClaimReport:
     date = next((line for line in preamble if _DATE.match(line)), None)
     rows = [
         row
-        for line in sections["5 Extracted Claims"].splitlines()
+        for line in lines_of(sections["5 Extracted Claims"])
         if (row := parse_row(line)) is not None
     ]
-    question = None
-    if match := re.search(
-        r"Research question:\s*(.+?)(?:\?\.?|\.)?\s*$", sections.get("1 Introduction", ""), re.S
-    ):
-        question = match.group(1).strip() + ("?" if "?" in match.group(0) else "")
+    question = research_question(sections.get("1 Introduction", ""))
     return ClaimReport(
         path,
         layout,
@@ -179,24 +194,50 @@ def parse_text_report(path: Path, text: str) -> ClaimReport:
     )
 
 
+def research_question(introduction: str) -> str | None:
+    """The text after "Research question:", without a final period (string search, not a
+    regex: linear whatever the input)."""
+    marker = "Research question:"
+    at = introduction.find(marker)
+    if at < 0:
+        return None
+    question = " ".join(introduction[at + len(marker) :].split())
+    if question.endswith("?."):
+        question = question[:-1]
+    elif question.endswith("."):
+        question = question[:-1].rstrip()
+    return question or None
+
+
 def _counts(text: str) -> StatedCounts:
     def number(pattern: str) -> int | None:
         match = re.search(pattern, text)
         return int(match.group(1)) if match else None
 
+    # (?<!\d) and bounded repetitions keep these linear on hostile input (a 100k-digit run)
     return StatedCounts(
-        number(r"(\d+)\s+papers retrieved"),
-        number(r"(\d+)\s+claims extracted"),
-        number(r"(\d+)\s+(?:independently )?verified"),
+        number(r"(?<!\d)(\d{1,9})\s{1,9}papers retrieved"),
+        number(r"(?<!\d)(\d{1,9})\s{1,9}claims extracted"),
+        number(r"(?<!\d)(\d{1,9})\s{1,9}(?:independently )?verified"),
     )
 
 
 def parse_json_report(path: Path, text: str) -> ClaimReport:
     """synth's JSON: a report (`verdicts`) or a re-verified report (`synth verify -f json`)."""
     data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ParseError(
+            f"{path}: the JSON holds a {type(data).__name__}, not a synth report",
+            hint="synth verify reads synth's JSON reports (an object with 'verdicts')",
+        )
     if data.get("kind") == "reverified_report":
         rows = tuple(
-            ClaimRow(r["claim"], r.get("mark"), r.get("confidence"), r.get("truncated", False))
+            ClaimRow(
+                r["claim"],
+                normalise_mark(str(r.get("mark") or "")),
+                _finite(r.get("confidence")),
+                r.get("truncated", False),
+            )
             for r in data["rows"]
         )
         refs = tuple(r["cited"] for r in data.get("references", []))
@@ -204,8 +245,8 @@ def parse_json_report(path: Path, text: str) -> ClaimReport:
         rows = tuple(
             ClaimRow(
                 v["claim"]["text"],
-                v.get("mark"),
-                v.get("confidence"),
+                normalise_mark(str(v.get("mark") or "")),
+                _finite(v.get("confidence")),
                 is_truncated(v["claim"]["text"]),
             )
             for v in data["verdicts"]
@@ -224,7 +265,8 @@ def parse_json_report(path: Path, text: str) -> ClaimReport:
 def parse_claim_list(path: Path, text: str, layout: str) -> list[ClaimReport]:
     """A CSV/TSV/JSONL claim list -> one ClaimReport per value of its `report` column."""
     if layout == "jsonl":
-        records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        parsed = [json.loads(line) for line in lines_of(text) if line.strip()]
+        records = [r for r in parsed if isinstance(r, dict)]  # a line like [1,2,3] is no row
     else:
         records = list(
             csv.DictReader(io.StringIO(text), delimiter="\t" if layout == "tsv" else ",")
@@ -276,11 +318,29 @@ def read_reports(path: Path) -> list[ClaimReport]:
     try:
         if suffix in (".csv", ".tsv", ".jsonl"):
             return parse_claim_list(path, text, suffix[1:])
-        if suffix == ".json" or text.lstrip().startswith("{"):
+        if suffix == ".json" or (text.lstrip().startswith("{") and _is_json_object(text)):
             return [parse_json_report(path, text)]
-    except (json.JSONDecodeError, KeyError, TypeError, csv.Error) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, csv.Error) as exc:
         raise ParseError(f"{path}: malformed {suffix[1:] or 'JSON'} ({exc})") from exc
+    except RecursionError as exc:
+        raise ParseError(
+            f"{path}: the JSON is nested too deeply to be a report",
+            hint="synth's reports nest a few levels; this file is not one",
+        ) from exc
     return [parse_text_report(path, text)]
+
+
+def _finite(value) -> float | None:
+    """A JSON confidence as a finite number (json accepts NaN and Infinity; output must not)."""
+    return parse_confidence(str(value)) if value is not None else None
+
+
+def _is_json_object(text: str) -> bool:
+    """Whether a file without a .json suffix is a JSON object (else it is read as text)."""
+    try:
+        return isinstance(json.loads(text), dict)
+    except (json.JSONDecodeError, RecursionError):
+        return False
 
 
 def read_report(path: Path) -> ClaimReport:

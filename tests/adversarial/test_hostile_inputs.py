@@ -1,0 +1,175 @@
+"""Hostile and careless inputs: no traceback, no blow-up, no row altered, nothing executable
+in the output. Each test names the item of the hostile-input issue it covers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synth.app.recheck.tables import read_report, read_reports
+from synth.render.render import md_cell, md_escape, md_quote
+
+SEED = "000_29c3c13b690ec539.txt"
+
+
+def synth(*args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SYNTH_HOME": str(home), "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "synth", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def _seed_text(shared: Path) -> str:
+    return (shared / "seeds" / SEED).read_text(encoding="utf-8")
+
+
+def _without_references(text: str) -> str:
+    head, _ = text.split("\nReferences\n")
+    return head + "\nReferences\n\n"
+
+
+# item 2: every regex on user input is linear -------------------------------------------------
+def test_a_megabyte_of_digits_in_results_parses_in_linear_time(tmp_path, shared):
+    text = _seed_text(shared).replace("3 Results\n", "3 Results\n" + "7" * 1_000_000 + "\n", 1)
+    path = tmp_path / "digits.txt"
+    path.write_text(text, encoding="utf-8")
+    start = time.perf_counter()
+    report = read_report(path)
+    assert time.perf_counter() - start < 5, "parsing must not be quadratic"
+    assert len(report.rows) == 11
+
+
+def test_verify_of_a_report_without_references_needs_no_model(tmp_path, shared):
+    text = _without_references(_seed_text(shared))
+    text = text.replace("3 Results\n", "3 Results\n" + "9" * 100_000 + "\n", 1)
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    start = time.perf_counter()
+    result = synth("--offline", "verify", str(path), "--json", home=tmp_path / "home")
+    elapsed = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["claims"] == 11
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+
+
+# item 3: usage mistakes are usage errors ------------------------------------------------------
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--bogus"],
+        ["verify"],
+        ["report", "-Q", "x", "-f", "docx"],
+        ["-v", "abc", "list"],
+        ["add"],
+    ],
+    ids=["unknown-option", "no-input", "bad-format", "unknown-command", "no-files"],
+)
+def test_usage_mistakes_print_clicks_message_and_exit_2(args, tmp_path):
+    result = synth(*args, home=tmp_path / "home")
+    assert result.returncode == 2, result.stderr
+    assert "Usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+# item 4: one bad file never stops a directory batch ------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("a.json", "[]"),
+        ("a.json", '"str"'),
+        ("a.jsonl", '[1,2,3]\n{"claim": "A claim that is fine.", "references": ""}\n'),
+        ("a.json", "[" * 100_000 + "]" * 100_000),
+    ],
+    ids=["json-list", "json-string", "jsonl-list-line", "json-100k-deep"],
+)
+def test_a_bad_file_is_reported_and_the_rest_of_the_batch_goes_on(name, content, tmp_path, shared):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / name).write_text(content, encoding="utf-8")
+    (folder / "b.txt").write_text(_without_references(_seed_text(shared)), encoding="utf-8")
+    result = synth("--offline", "verify", str(folder), "--json", home=tmp_path / "home")
+    assert "Traceback" not in result.stderr
+    summary = json.loads(result.stdout)
+    read = summary["reports_read"]
+    assert read >= 1 and summary["claims"] >= 11, "b.txt was still processed"
+
+
+# item 6: rows are never altered ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "char", ["\u2028", "\u0085", "\x0c", "\x1e"], ids=["LS", "NEL", "FF", "RS"]
+)
+def test_odd_line_breaks_inside_a_claim_keep_one_row(char, tmp_path, shared):
+    text = _seed_text(shared)
+    first_row = next(line for line in text.split("\n") if "\t✓\t" in line or "\t×\t" in line)
+    claim = first_row.split("\t")[0]
+    broken = claim[:20] + char + claim[20:]
+    path = tmp_path / "r.txt"
+    path.write_text(text.replace(claim, broken, 1), encoding="utf-8")
+    rows = read_report(path).rows
+    assert len(rows) == 11 and char in rows[0].text
+
+
+def test_a_claim_that_reads_claim_is_a_row_and_two_spaces_in_a_heading_still_match(
+    tmp_path, shared
+):
+    text = _seed_text(shared).replace("5 Extracted Claims", "5  Extracted Claims")
+    text = text.replace(
+        "Claim\tVerified\tConfidence\n", "Claim\tVerified\tConfidence\nClaim\t✓\t0.50\n"
+    )
+    path = tmp_path / "r.txt"
+    path.write_text(text, encoding="utf-8")
+    rows = read_report(path).rows
+    assert len(rows) == 12 and rows[0].text == "Claim"
+
+
+def test_utf16_files_and_text_reports_starting_with_a_brace_are_read(tmp_path, shared):
+    utf16 = tmp_path / "r16.txt"
+    utf16.write_bytes(_seed_text(shared).encode("utf-16"))
+    assert len(read_report(utf16).rows) == 11
+    braced = tmp_path / "braced.txt"
+    braced.write_text("{draft}\n" + _seed_text(shared), encoding="utf-8")
+    assert len(read_report(braced).rows) == 11
+
+
+def test_a_nan_confidence_never_reaches_json_output(tmp_path):
+    path = tmp_path / "nan.jsonl"
+    path.write_text('{"claim": "A claim.", "confidence": "NaN", "mark": "✓"}\n', encoding="utf-8")
+    (report,) = read_reports(path)
+    assert report.rows[0].confidence is None
+
+
+# item 7: Markdown output is inert ------------------------------------------------------------
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "![](http://evil.example/x.png)",
+    "# Heading injected",
+    "text & more | a cell",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_markdown_filters_neutralise_html_links_and_headings(text):
+    for out in (md_escape(text), md_quote(text), md_cell(text)):
+        assert "<script" not in out and "<img" not in out
+        assert "](" not in out and not out.startswith("#")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_no_text_can_open_a_tag_or_a_link_in_markdown(text):
+    out = md_escape(text)
+    assert "<" not in out and ">" not in out
+    assert "](" not in out.replace("\\](", "").replace("\\]\\(", "")
