@@ -100,8 +100,12 @@ def add_pdf(
         NotFoundError: the file does not exist.
         ParseError: the file is not a readable PDF.
     """
+    if path.is_dir():
+        raise NotFoundError(
+            f"{path} is a directory", hint=f"add the PDFs inside it: synth add {path}/*.pdf"
+        )
     if not path.is_file():
-        raise NotFoundError(f"{path} does not exist or is not a file")
+        raise NotFoundError(f"{path} does not exist", hint="check the path and its spelling")
     library = ctx.library
     digest = _file_hash(path)
     pid = paper_id(arxiv_id_) if arxiv_id_ else PaperId(f"pdf:{digest[:16]}")
@@ -163,10 +167,13 @@ def _download(ctx: Context, pid: PaperId) -> Paper:
     """
     short = pid.removeprefix("arxiv:")
     if not ctx.network.online:
+        ensure_corpus(ctx)
+        base = split_version(pid)[0]
+        have = "only its abstract is" if ctx.library.versions(PaperId(base)) else "it is not"
         raise OfflineError(
-            f"{short} is not in the library and synth is offline",
+            f"{have} in the library, and synth is offline",
             hint="run `synth fetch` with network, or register a local copy with "
-            "`synth add FILE.pdf --arxiv-id ID`",
+            f"`synth add FILE.pdf --arxiv-id {short}`",
         )
     ((meta, pdf_url),) = ctx.arxiv.metadata([short])
     return download_paper(ctx, meta, pdf_url)

@@ -5,6 +5,9 @@ Commands stay thin: parse flags, build the app Context, call one `synth.app` fun
 
 from __future__ import annotations
 
+import errno
+import os
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +121,9 @@ def _register() -> None:
     )
 
 
+INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns SynthError into `error:`/`hint:` lines + exit code."""
     _register()
@@ -126,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         # Outside standalone mode click returns a command's `typer.Exit(code)` as a value.
         code = app(args=args, prog_name="synth", standalone_mode=False)
+        if code == INTERRUPTED:  # typer returns Ctrl-C as exit code 130; no command does
+            _console().print("interrupted; finished work is kept in the library")
         if isinstance(code, int) and code:
             sys.exit(code)
     except SynthError as exc:
@@ -135,12 +143,31 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+    except (typer.Abort, KeyboardInterrupt):  # Ctrl-C outside a command
         _console().print("interrupted; finished work is kept in the library")
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except _click_errors() as exc:  # usage errors: click's own message, exit code 2
         exc.show()
         sys.exit(exc.exit_code)
+    except (sqlite3.OperationalError, OSError) as exc:
+        # the environment failing mid-command (disk full, home made read-only): a user's fix
+        if debug or not _is_environment_fault(exc):
+            raise
+        from synth.core.paths import Home
+        from synth.store.db import storage_error
+
+        error = storage_error(Home(Path(os.environ.get("SYNTH_HOME", "."))).db, exc)
+        print_error(error.message, error.hint)
+        sys.exit(1)
+
+
+def _is_environment_fault(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        return any(
+            s in text for s in ("full", "readonly", "read-only", "disk i/o", "unable to open")
+        )
+    return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT)
 
 
 def _click_errors() -> tuple[type[Exception], ...]:

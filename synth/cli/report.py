@@ -34,6 +34,17 @@ def report(
             "--discover", help="Search arXiv for the question and fetch the N best new papers."
         ),
     ] = 0,
+    llm_url: Annotated[
+        str | None,
+        typer.Option(
+            "--llm-url",
+            help="OpenAI-compatible endpoint that writes the Answer from the verified claims "
+            "(optional; e.g. http://127.0.0.1:8080/v1).",
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str | None, typer.Option("--llm-model", help="Model name for --llm-url.")
+    ] = None,
     cite_depth: Annotated[
         int | None,
         typer.Option(
@@ -48,12 +59,15 @@ def report(
     With no --arxiv/--pdf it draws on the whole library (the bundled corpus and every paper
     fetched or added), fully offline; --discover N adds the N best new papers of an arXiv
     search, --cite-depth D follows their references (offline: skipped with one notice).
+    --llm-url lets a local OpenAI-compatible model (llama.cpp server, Ollama, vLLM) write the
+    Answer from the verified claims; sentences citing no existing claim are dropped.
 
     Example: synth report --question "Does normalized contrastive learning improve text-video retrieval?" -o report.md
     """
     from synth.app.report import build_report
     from synth.core.console import make_console
     from synth.core.errors import SynthError
+    from synth.core.paths import write_atomic
     from synth.render.render import render
 
     if discover < 0:
@@ -63,16 +77,15 @@ def report(
             "retrieve.max_papers": max_papers,
             "extract.max_claims": max_claims,
             "discover.cite_depth": cite_depth,
+            "llm.url": llm_url,
+            "llm.model": llm_model,
         }
     )
     sources = [*(arxiv or []), *(str(path) for path in pdf or [])]
     result = build_report(app_ctx, question, sources, discover_n=discover)
     text = render(result, fmt)
     if output:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(output.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
+        write_atomic(output, text)
         make_console().print(f"wrote {output}", highlight=False)
     else:
         typer.echo(text, nl=False)

@@ -119,9 +119,21 @@ def verify(
     """
     from synth.app.recheck.batch import check_batch
     from synth.app.recheck.render import SUFFIX, layout_for, render_checked
+    from synth.core.errors import SynthError
+    from synth.core.paths import write_atomic
 
     if format_ is not None and format_ not in ("md", "tex", "json"):
         raise typer.BadParameter("use md, tex or json", param_hint="--format")
+    if out is not None and out.exists() and not out.is_dir():
+        raise SynthError(
+            f"-o {out} is a file; synth verify writes one report per input into a directory",
+            hint="pass a directory (it is created if missing)",
+        )
+    if out is not None and any(_inside(out, path) for path in inputs):
+        raise SynthError(
+            f"-o {out} is inside an input directory: a rerun would read its outputs as inputs",
+            hint="write the re-verified reports outside the directories being read",
+        )
     app_ctx = ctx.obj.context(**{"verify.model": verifier})
     written: list[Path] = []
 
@@ -134,10 +146,7 @@ def verify(
         while target in written:
             target = out / f"{path.stem}-{n}{SUFFIX[layout]}"
             n += 1
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_text(render_checked(checked, layout), encoding="utf-8")
-        tmp.replace(target)  # a killed batch never leaves half a report
+        write_atomic(target, render_checked(checked, layout))  # never half a report
         written.append(target)
 
     result = check_batch(app_ctx, inputs, on_file=write)
@@ -151,6 +160,10 @@ def verify(
         raise typer.Exit(1)
     if fail_on_change and summary["changed"]:
         raise typer.Exit(3)
+
+
+def _inside(out: Path, source: Path) -> bool:
+    return source.is_dir() and out.resolve().is_relative_to(source.resolve())
 
 
 def _print_summary(summary: dict) -> None:

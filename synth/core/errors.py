@@ -46,6 +46,10 @@ class ParseError(SynthError):
     """A PDF or source document could not be read."""
 
 
+class StorageError(SynthError):
+    """synth's home, library database or an output file cannot be written or read."""
+
+
 class ModelError(SynthError):
     """A model could not be built or loaded."""
 

@@ -47,12 +47,27 @@ def arxiv_id(text: str) -> str:
     candidate = candidate.removesuffix(".pdf").strip("<>/ ")
     for pattern in (_NEW, _OLD):
         match = pattern.fullmatch(candidate)
-        if match:
+        if match and _plausible(match.group("num"), match.group("version")):
             return match.group("num") + (match.group("version") or "")
+    shown = raw if len(raw) <= 60 else raw[:57] + "…"  # a 5,000-character id is not echoed
     raise InvalidIdError(
-        f"{raw!r} is not an arXiv identifier",
+        f"{shown!r} is not an arXiv identifier",
         hint="use a form like 2408.10536, 2408.10536v1 or astro-ph/0601001",
     )
+
+
+def _plausible(number: str, version: str | None) -> bool:
+    """arXiv's own rules: versions start at v1; new-style ids have a month 01-12, and four
+    digits after the dot until 2014 (YYMM < 1501), five from 2015."""
+    if version is not None and int(version[1:]) < 1:
+        return False
+    if "/" in number:
+        yymm = number.split("/")[1][:4]
+        return 1 <= int(yymm[2:]) <= 12
+    yymm, serial = number.split(".")
+    if not 1 <= int(yymm[2:]) <= 12:
+        return False
+    return len(serial) == (5 if int(yymm) >= 1501 else 4)
 
 
 def split_version(identifier: str) -> tuple[str, str | None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from synth.core.errors import NotFoundError
+from synth.core.errors import NotFoundError, StorageError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,13 +33,50 @@ class Home:
         return self.home / "models"
 
     def ensure(self) -> Home:
+        """Create the layout.
+
+        Raises:
+            StorageError: the home is a file, or cannot be created or written.
+        """
         for path in (self.home, self.pdfs, self.models):
-            path.mkdir(parents=True, exist_ok=True)
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"{path} cannot be used as part of synth's home ({exc.strerror})",
+                    hint="point SYNTH_HOME (or --home) at a writable directory",
+                ) from exc
         return self
 
 
+def write_atomic(path: Path, text: str) -> Path:
+    """Write `text` to `path` through a `.part` file renamed into place; a failed write
+    (disk full, interrupted) leaves neither a partial file nor the `.part`.
+
+    Raises:
+        StorageError: the file cannot be written.
+    """
+    part = path.with_name(path.name + ".part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part.write_text(text, encoding="utf-8")
+        part.replace(path)
+    except OSError as exc:
+        if part.is_file():
+            part.unlink()
+        raise StorageError(
+            f"{path} could not be written ({exc.strerror})",
+            hint="check the path, its permissions and the free disk space",
+        ) from exc
+    except BaseException:
+        if part.is_file():
+            part.unlink()
+        raise
+    return path
+
+
 def resource_dir(name: str) -> Path:
-    """The shipped `templates` or `corpus` directory, for an editable install or a wheel."""
+    """The shipped `templates`, `corpus` or `prompts` directory (editable install or wheel)."""
     for candidate in (_PACKAGE_DIR / "_resources" / name, _PACKAGE_DIR.parent / name):
         if candidate.is_dir():
             return candidate

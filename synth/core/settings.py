@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,21 @@ class VerifySettings(BaseModel):
     )
 
 
+class LlmSettings(BaseModel):
+    url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint for the optional LLM backend, e.g. "
+        "http://127.0.0.1:8080/v1 (llama.cpp server) or http://127.0.0.1:11434/v1 (Ollama). "
+        "None: no LLM (the default; synth needs none).",
+    )
+    model: str = Field("local", description="Model name sent to the endpoint.")
+    api_key_env: str = Field(
+        "SYNTH_LLM_API_KEY", description="Environment variable holding an API key, if any."
+    )
+    timeout_s: float = Field(120.0, gt=0, description="Timeout of one LLM request, in seconds.")
+    retries: int = Field(2, ge=0, description="Retries of a failed LLM request.")
+
+
 class RenderSettings(BaseModel):
     author: str = Field("synth", description="Author line of generated reports.")
 
@@ -122,6 +138,7 @@ class Settings(BaseSettings):
     discover: DiscoverSettings = DiscoverSettings()
     extract: ExtractSettings = ExtractSettings()
     verify: VerifySettings = VerifySettings()
+    llm: LlmSettings = LlmSettings()
     render: RenderSettings = RenderSettings()
 
     def fingerprint(self, *sections: str) -> str:
@@ -152,6 +169,16 @@ def load_settings(home: Path | None = None, overrides: dict[str, Any] | None = N
 
     try:
         merged = _WithToml(**_nest(overrides or {}))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{toml_path} is not valid TOML ({exc})",
+            hint=f"fix {toml_path} or move it away (every setting has a default)",
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"{toml_path} cannot be read ({exc.strerror})",
+            hint="SYNTH_HOME (or --home) must be a directory; config.toml a readable file",
+        ) from exc
     except ValidationError as exc:
         raise ConfigError(
             f"invalid settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",

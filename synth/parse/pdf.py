@@ -36,6 +36,20 @@ def find_headings(text: str) -> tuple[tuple[int, str], ...]:
     return tuple(out)
 
 
+MAX_TITLE_CHARS = 300
+# control characters and bidi overrides/isolates: a title must not rewrite the terminal
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_title(text: str) -> str:
+    """A title fit for terminals and reports: one line, no control or bidi-override
+    characters, at most MAX_TITLE_CHARS (cut at a word, marked with …)."""
+    text = " ".join(_UNSAFE.sub(" ", text).split())
+    if len(text) > MAX_TITLE_CHARS:
+        text = text[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+    return text
+
+
 def parse_pdf(path: Path, paper_id: PaperId, *, title: str | None = None) -> ParsedDoc:
     """Read every page of a PDF.
 
@@ -56,7 +70,9 @@ def parse_pdf(path: Path, paper_id: PaperId, *, title: str | None = None) -> Par
         if doc.needs_pass:
             raise ParseError(f"{path} is encrypted", hint="decrypt it first (e.g. qpdf --decrypt)")
         if doc.page_count == 0:
-            raise ParseError(f"{path} has no pages")
+            raise ParseError(
+                f"{path} has no pages", hint="the file holds no document; check where it came from"
+            )
         pages: list[Page] = []
         failed: list[int] = []
         section: str | None = None
@@ -89,7 +105,11 @@ def parse_pdf(path: Path, paper_id: PaperId, *, title: str | None = None) -> Par
             )
         meta_title = (doc.metadata or {}).get("title") or ""
     first_line = next((ln.strip() for ln in pages[0].text.splitlines() if ln.strip()), path.stem)
-    paper = Paper(id=paper_id, title=title or meta_title.strip() or first_line, has_full_text=True)
+    paper = Paper(
+        id=paper_id,
+        title=clean_title(title or meta_title.strip() or first_line),
+        has_full_text=True,
+    )
     return ParsedDoc(
         paper=paper,
         pages=tuple(pages),

@@ -10,6 +10,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from synth.core.errors import StorageError
+
 
 def m001_initial(conn: sqlite3.Connection) -> None:
     conn.executescript(
@@ -111,10 +113,17 @@ def m003_discovery(conn: sqlite3.Connection) -> None:
     )
 
 
+def m004_run_pids(conn: sqlite3.Connection) -> None:
+    # The process that records a run: a run whose process is gone (killed, power cut) can be
+    # told from one still going, and is marked 'interrupted' by the next run.
+    conn.executescript("ALTER TABLE runs ADD COLUMN pid INTEGER;")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_verdicts,
     m003_discovery,
+    m004_run_pids,
 ]
 
 
@@ -130,13 +139,30 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 def connect(path: Path | str) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the library database."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA foreign_keys = ON")
-    if str(path) != ":memory:":
-        conn.execute("PRAGMA journal_mode = WAL")  # readers don't block the writer
-        conn.execute("PRAGMA synchronous = NORMAL")
-    migrate(conn)
+    try:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        if str(path) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")  # readers don't block the writer
+            conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn)
+    except (sqlite3.Error, OSError) as exc:
+        raise storage_error(path, exc) from exc
     return conn
+
+
+def storage_error(path: Path | str, exc: BaseException) -> StorageError:
+    """What a failed open or write of the library means for the user, with a way out."""
+    text = str(exc).lower()
+    if "full" in text or getattr(exc, "errno", None) == 28:
+        hint = "free disk space, or point SYNTH_HOME at another disk"
+    elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        hint = "make it writable, or point SYNTH_HOME (or --home) at a writable directory"
+    elif "not a database" in text or "malformed" in text:
+        hint = f"move {path} away; synth builds a new library (papers must be added again)"
+    else:
+        hint = "check SYNTH_HOME (or --home): it must be a writable directory"
+    return StorageError(f"synth's library {path} cannot be used ({exc})", hint=hint)

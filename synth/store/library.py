@@ -7,6 +7,7 @@ settings, so re-adding the same source does no parsing or chunking again.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable
 
@@ -207,10 +208,24 @@ class Library:
 
     # runs ---------------------------------------------------------------------------------------
     def start_run(self, command: str, params: dict, settings_fingerprint: str) -> int:
+        """Record a run of this process; runs left 'running' by a process that no longer
+        exists (killed before it could finish) are marked 'interrupted' first."""
         with self.conn:
+            for run_id, pid in self.conn.execute(
+                "SELECT id, pid FROM runs WHERE status = 'running'"
+            ).fetchall():
+                if pid is None or not _process_alive(pid):
+                    self.conn.execute(
+                        "UPDATE runs SET status = 'interrupted' WHERE id = ?", (run_id,)
+                    )
             cursor = self.conn.execute(
-                "INSERT INTO runs (command, params, settings_fingerprint) VALUES (?, ?, ?)",
-                (command, json.dumps(params, ensure_ascii=False), settings_fingerprint),
+                "INSERT INTO runs (command, params, settings_fingerprint, pid) VALUES (?,?,?,?)",
+                (
+                    command,
+                    json.dumps(params, ensure_ascii=False),
+                    settings_fingerprint,
+                    os.getpid(),
+                ),
             )
         return int(cursor.lastrowid)
 
@@ -233,6 +248,18 @@ class Library:
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: asks whether the process exists, sends nothing
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
 
 
 def _resolved_offline(ref: Reference) -> tuple[str | None, str]:

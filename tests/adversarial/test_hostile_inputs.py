@@ -173,3 +173,141 @@ def test_no_text_can_open_a_tag_or_a_link_in_markdown(text):
     out = md_escape(text)
     assert "<" not in out and ">" not in out
     assert "](" not in out.replace("\\](", "").replace("\\]\\(", "")
+
+
+# item 1: bounded findings, memory linear in the rows -----------------------------------------
+def test_ten_thousand_similar_rows_give_a_bounded_audit(tmp_path, shared):
+    from synth.app.recheck import audit
+
+    rows = "\n".join(
+        f"Hybrid batch training reduces language bias in retrieval, variant {i % 7}.\t✓\t0.50"
+        for i in range(10_000)
+    )
+    text = _seed_text(shared)
+    head, rest = text.split("Claim\tVerified\tConfidence\n")
+    _, tail = rest.split("\nReferences\n")
+    path = tmp_path / "big.txt"
+    path.write_text(head + "Claim\tVerified\tConfidence\n" + rows + "\n\nReferences\n" + tail)
+    start = time.perf_counter()
+    report = read_report(path)
+    findings = audit.duplicate_findings([r.text for r in report.rows])
+    assert time.perf_counter() - start < 20
+    assert len(report.rows) == 10_000
+    assert 1 <= len(findings) <= audit.MAX_GROUPS_LISTED + 1
+    assert sum(len(f.message) for f in findings) < 5_000, "findings are capped, not listed pairwise"
+
+
+# item 5: environment faults are one error line with a hint ------------------------------------
+def test_a_home_that_is_a_file_is_an_error_with_a_hint(tmp_path):
+    home = tmp_path / "home"
+    home.write_text("not a directory")
+    result = synth("list", home=home)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "error:" in result.stderr and "hint:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content", [b"retrieve = [\x00\xff", b"[retrieve\nx="], ids=["binary", "invalid"]
+)
+def test_a_broken_config_toml_is_an_error_with_a_hint(content, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_bytes(content)
+    result = synth("list", home=home)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "config.toml" in result.stderr and "hint:" in result.stderr
+
+
+def test_verify_output_into_a_file_or_into_its_own_input_is_refused(tmp_path, shared):
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    result = synth(
+        "--offline", "verify", str(shared / "seeds"), "-o", str(target), home=tmp_path / "h"
+    )
+    assert result.returncode == 1 and "hint:" in result.stderr
+    folder = tmp_path / "in"
+    folder.mkdir()
+    result = synth(
+        "--offline", "verify", str(folder), "-o", str(folder / "out"), home=tmp_path / "h"
+    )
+    assert result.returncode == 1 and "inside an input directory" in result.stderr
+
+
+def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    from synth.core.errors import StorageError
+    from synth.core.paths import write_atomic
+
+    def disk_full(self, text, encoding=None):
+        Path.write_bytes(self, text[:3].encode())
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(StorageError) as caught:
+        write_atomic(tmp_path / "out.md", "a report")
+    assert "space" in caught.value.message and caught.value.hint
+    assert list(tmp_path.iterdir()) == [], "neither the file nor its .part is left"
+
+
+def test_a_full_disk_during_a_write_maps_to_a_hint():
+    import sqlite3
+
+    from synth.store.db import storage_error
+
+    error = storage_error("lib.sqlite", sqlite3.OperationalError("database or disk is full"))
+    assert "free disk space" in error.hint
+
+
+# item 8: smaller ------------------------------------------------------------------------------
+def test_a_200k_character_line_is_not_a_title(make_pdf):
+    from synth.core.ids import PaperId
+    from synth.parse.pdf import MAX_TITLE_CHARS, parse_pdf
+
+    pdf = make_pdf([["x" * 20 + " \u202e evil " + "word " * 40_000]], name="long.pdf")
+    title = parse_pdf(pdf, PaperId("pdf:x")).paper.title
+    assert len(title) <= MAX_TITLE_CHARS + 1 and "\u202e" not in title
+
+
+def test_offline_fetch_of_a_corpus_paper_says_only_its_abstract_is_there(tmp_path):
+    result = synth("--offline", "fetch", "2408.10536", home=tmp_path / "home")
+    assert result.returncode == 1
+    assert "only its abstract is in the library" in result.stderr and "hint:" in result.stderr
+
+
+def test_ctrl_c_exits_130_and_says_what_was_kept(tmp_path, shared):
+    import signal
+
+    env = {**os.environ, "SYNTH_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "synth", "--offline", "verify", str(shared / "seeds")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3.0)  # corpus and models load into a fresh home for longer than this
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the command finished before the interrupt")
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+
+
+def test_a_killed_run_is_marked_interrupted_by_the_next_one(tmp_path):
+    from synth.store.db import connect
+    from synth.store.library import Library
+
+    db = tmp_path / "library.sqlite"
+    killer = (
+        "import os, signal, sys\n"
+        "from synth.store.db import connect\n"
+        "from synth.store.library import Library\n"
+        "Library(connect(sys.argv[1])).start_run('report', {}, 'f')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", killer, str(db)], timeout=60)
+    assert killed.returncode == -9
+    library = Library(connect(db))
+    assert [r["status"] for r in library.runs()] == ["running"]
+    library.start_run("report", {}, "f")
+    assert [r["status"] for r in library.runs()] == ["interrupted", "running"]

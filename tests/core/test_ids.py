@@ -13,8 +13,11 @@ from synth.core.ids import PaperId, arxiv_id, paper_id, safe_filename, split_ver
 
 # Id-shaped text (ASCII digits on purpose: `\d` in a regex strategy would yield any script's
 # digits) mixed with arbitrary text, so properties see both accepted and rejected inputs.
-NEW_STYLE = st.from_regex(r"\A(arXiv:|https://arxiv\.org/abs/)?[0-9]{4}\.[0-9]{4,5}(v[1-9])?\Z")
-OLD_STYLE = st.from_regex(r"\A[a-z]{1,8}(-[a-z]{2})?/[0-9]{7}(v[1-9])?\Z")
+# plausible ids: a month 01-12, five digits after the dot from 2015, versions from v1
+NEW_STYLE = st.from_regex(
+    r"\A(arXiv:|https://arxiv\.org/abs/)?(1[5-9]|2[0-9])(0[1-9]|1[0-2])\.[0-9]{5}(v[1-9])?\Z"
+)
+OLD_STYLE = st.from_regex(r"\A[a-z]{1,8}(-[a-z]{2})?/[0-9]{2}(0[1-9]|1[0-2])[0-9]{3}(v[1-9])?\Z")
 LOCAL_PDF = st.from_regex(r"\Apdf:[0-9a-f]{8,64}\Z")
 ANY_ID_TEXT = st.one_of(NEW_STYLE, OLD_STYLE, LOCAL_PDF, st.text())
 
@@ -145,3 +148,17 @@ def test_safe_filename_of_a_raw_dot_id_is_still_a_plain_name(raw: str) -> None:
 
 def test_www_arxiv_urls_are_accepted() -> None:
     assert arxiv_id("https://www.arxiv.org/abs/2408.10536v1") == "2408.10536v1"
+
+
+@pytest.mark.parametrize(
+    "raw", ["0000.00000", "2408.1053", "2408.10536v0", "1413.12345", "1412.12345"]
+)
+def test_ids_arxiv_never_issues_are_rejected(raw: str) -> None:
+    with pytest.raises(InvalidIdError):
+        arxiv_id(raw)
+
+
+def test_a_huge_id_is_not_echoed_whole() -> None:
+    with pytest.raises(InvalidIdError) as caught:
+        arxiv_id("9" * 5000)
+    assert len(caught.value.message) < 120

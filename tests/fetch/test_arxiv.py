@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from synth.app.context import Context
@@ -10,6 +12,7 @@ from synth.core.errors import FetchError, InvalidIdError, NotFoundError, Offline
 from synth.core.settings import FetchSettings, load_settings
 from synth.fetch.arxiv import ArxivClient
 from synth.fetch.http import make_session
+from tests.conftest import FIXTURES
 
 API_1605 = (
     "https://export.arxiv.org/api/query?search_query=&id_list=1605.08386"
@@ -34,9 +37,19 @@ def test_metadata_maps_the_atom_entry_to_a_paper(replay):
 
 def test_metadata_of_an_id_arxiv_does_not_know_is_not_found(replay):
     session, adapter = replay
-    adapter.add_recorded("id_0000.0000_s0_m100_8b51d9633a68.json")
-    with pytest.raises(NotFoundError, match="0000.0000"):
+    # arXiv's recorded answer (an empty feed) for an id it does not know
+    recorded = "id_0000.0000_s0_m100_8b51d9633a68.json"
+    url = json.loads((FIXTURES / "arxiv" / recorded).read_text())["url"]
+    adapter.add_recorded(recorded, url=url.replace("0000.0000", "2501.99999"))
+    with pytest.raises(NotFoundError, match="2501.99999"):
+        _client(session).metadata(["2501.99999"])
+
+
+def test_an_id_arxiv_never_issues_is_rejected_before_any_request(replay):
+    session, adapter = replay
+    with pytest.raises(InvalidIdError):
         _client(session).metadata(["0000.0000"])
+    assert adapter.requests_seen == []
 
 
 def test_http_error_from_the_api_becomes_a_fetch_error_with_a_hint(replay):
@@ -92,7 +105,8 @@ def test_offline_and_uncached_fails_per_id_with_a_hint(synth_home):
     settings = load_settings(synth_home, {"fetch.offline": True})
     [outcome] = fetch_papers(Context(settings), ["2408.10536"])
     assert isinstance(outcome.error, OfflineError)
-    assert "2408.10536" in outcome.error.message and outcome.error.hint
+    assert outcome.requested == "2408.10536"  # the CLI prints it before the message
+    assert "offline" in outcome.error.message and "2408.10536" in outcome.error.hint
 
 
 def test_the_offline_session_refuses_every_request():

@@ -17,11 +17,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
 from synth.core.types import ClaimReport, Finding, Label, Mark, RowCheck, SourceRef
-from synth.extract.claims import is_near_duplicate
 
 _TOKEN = re.compile(r"[\w@][\w@.\-/+]*[\w@]|[\w@]")
 _NAMED = re.compile(r"\d|@|.[A-Z]")
@@ -171,18 +171,74 @@ def question_findings(question: str | None, source_texts: Sequence[str]) -> list
     ]
 
 
+MAX_GROUPS_LISTED = 20  # near-duplicate groups named one by one; the rest are counted
+MAX_ROWS_NAMED = 10  # row numbers named per group
+
+
+def near_duplicate_groups(texts: Sequence[str], threshold: float = 0.6) -> list[list[int]]:
+    """Rows grouped with the first earlier row they nearly repeat (token Jaccard >= threshold).
+
+    Linear in practice, never quadratic in memory: only each group's first row is indexed, by
+    the rarest tokens of its token set (prefix filtering: two sets with Jaccard >= t share
+    one of the first |A| - ceil(t |A|) + 1 tokens in a global order), so 10,000 similar rows
+    make one group after 10,000 comparisons, not 50 million.
+    """
+    token_sets = [_claim_tokens(t) for t in texts]
+    frequency: dict[str, int] = {}
+    for tokens in token_sets:
+        for token in tokens:
+            frequency[token] = frequency.get(token, 0) + 1
+    index: dict[str, list[int]] = {}  # token -> group numbers whose first row starts with it
+    groups: list[list[int]] = []
+    for row, tokens in enumerate(token_sets):
+        if not tokens:
+            continue
+        ordered = sorted(tokens, key=lambda t: (frequency[t], t))
+        prefix = ordered[: len(ordered) - math.ceil(threshold * len(ordered)) + 1]
+        seen: set[int] = set()
+        home = None
+        for token in prefix:
+            for group in index.get(token, ()):
+                if group in seen:
+                    continue
+                seen.add(group)
+                first = token_sets[groups[group][0]]
+                if len(tokens & first) / len(tokens | first) >= threshold:
+                    home = group
+                    break
+            if home is not None:
+                break
+        if home is not None:
+            groups[home].append(row)
+            continue
+        groups.append([row])
+        for token in prefix:
+            index.setdefault(token, []).append(len(groups) - 1)
+    return [g for g in groups if len(g) > 1]
+
+
 def duplicate_findings(texts: Sequence[str]) -> list[Finding]:
+    """One finding per group of near-duplicate claims, at most MAX_GROUPS_LISTED named."""
+    groups = near_duplicate_groups(texts)
     findings = []
-    for i, a in enumerate(texts):
-        for j in range(i + 1, len(texts)):
-            if is_near_duplicate(a, texts[j]):
-                findings.append(
-                    Finding(
-                        "near_duplicate_claims",
-                        f"claims {i + 1} and {j + 1} say nearly the same thing",
-                    )
-                )
+    for group in groups[:MAX_GROUPS_LISTED]:
+        named = [str(r + 1) for r in group[:MAX_ROWS_NAMED]]
+        more = len(group) - len(named)
+        listed = ", ".join(named[:-1]) + f" and {named[-1]}" if not more else ", ".join(named)
+        tail = f" and {more} more" if more else ""
+        findings.append(
+            Finding("near_duplicate_claims", f"claims {listed}{tail} say nearly the same thing")
+        )
+    if len(groups) > MAX_GROUPS_LISTED:
+        rest = len(groups) - MAX_GROUPS_LISTED
+        findings.append(
+            Finding("near_duplicate_claims", f"{rest} more groups of near-duplicate claims")
+        )
     return findings
+
+
+def _claim_tokens(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in re.findall(r"\w+", text) if len(w) > 2)
 
 
 def process_statements(report: ClaimReport) -> list[str]:

@@ -58,6 +58,11 @@ TRUNCATION_LENGTH = 120
 _ARXIV = re.compile(
     r"arxiv\.org/(?:abs|pdf)/([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(v\d+)?", re.I
 )
+_ARXIV_PREFIXED = re.compile(
+    r"(?:\barxiv:\s{0,3}|\b10\.48550/arxiv\.)(\d{4}\.\d{4,5}|[a-z\-]{2,16}(?:\.[A-Z]{2})?/\d{7})"
+    r"(v\d{1,3})?(?![\w])",
+    re.I,
+)
 _ARXIV_BARE = re.compile(r"(?<![\w./])(\d{4}\.\d{4,5})(v\d+)?(?![\w])")
 _DATE = re.compile(
     r"^\s*(?:[A-Z][a-z]+ \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]+ \d{4})\s*$"
@@ -98,9 +103,13 @@ def normalise_mark(cell: str) -> Mark | None:
 
 
 def arxiv_ids(text: str) -> tuple[str, ...]:
+    """arXiv ids a reference list names: abs/pdf URLs, `arXiv:2408.10536`, and arXiv DOIs
+    (10.48550/arXiv.2408.10536), in order of first mention."""
     seen: dict[str, None] = {}
-    for match in _ARXIV.finditer(text):
-        seen.setdefault(match.group(1) + (match.group(2) or ""), None)
+    found = [(m.start(), m.group(1) + (m.group(2) or "")) for m in _ARXIV.finditer(text)]
+    found += [(m.start(), m.group(1) + (m.group(2) or "")) for m in _ARXIV_PREFIXED.finditer(text)]
+    for _, identifier in sorted(found):
+        seen.setdefault(identifier, None)
     return tuple(seen)
 
 
