@@ -86,6 +86,24 @@ class Context:
 
         return ArxivClient(self.session, self.settings.fetch)
 
+    @cached_property
+    def llm(self):
+        """The optional LLM endpoint's client, or None when none is configured."""
+        import os
+
+        llm = self.settings.llm
+        if not llm.url:
+            return None
+        from synth.synthesize.llm import ChatClient
+
+        return ChatClient(
+            llm.url,
+            llm.model,
+            api_key=os.environ.get(llm.api_key_env, ""),
+            timeout_s=llm.timeout_s,
+            retries=llm.retries,
+        )
+
     @property
     def models_dir(self) -> Path:
         return self.settings.retrieve.model_dir or self.home.models

@@ -4,7 +4,9 @@ given sources): the stages in order, fed from the Context.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -14,7 +16,15 @@ from synth.app.library import library_papers, resolve_sources
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import SynthError
 from synth.core.ids import PaperId
-from synth.core.types import Claim, Paper, Report, SourceCheck, SourceKind, Verdict
+from synth.core.types import (
+    AnswerParagraph,
+    Claim,
+    Paper,
+    Report,
+    SourceCheck,
+    SourceKind,
+    Verdict,
+)
 from synth.extract import claims as claim_rules
 from synth.extract.evidence import candidate_spans
 from synth.extract.rank import rank_candidates
@@ -23,6 +33,7 @@ from synth.retrieve.embed import CachedEncoder
 from synth.retrieve.index import PassageIndex
 from synth.retrieve.select import select_papers
 from synth.store.library import Library
+from synth.store.verdicts import VerdictStore, verdict_key
 from synth.synthesize.answer import compose_answer
 from synth.verify.verifier import Verifier
 
@@ -82,6 +93,9 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
     verdicts = [next(c.verdict for c in row if c.own) for row in checks]
     vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, encoder.dim))
     answer = compose_answer(verdicts, checks, vectors)
+    llm_note = ""
+    if ctx.llm is not None and claims:
+        answer, llm_note = llm_answer(ctx, question, verdicts, checks, answer)
     verifier = ctx.verifier
     facts = RunFacts(
         library_description=description,
@@ -95,21 +109,76 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
             "parse", "retrieve", "discover", "extract", "verify"
         ),
         discovery=describe_discovery(found, selected) if not sources else "",
+        answer_note=llm_note,
     )
     return compose_report(question, selected, verdicts, facts, checks=checks, answer=answer)
+
+
+def llm_answer(
+    ctx: Context,
+    question: str,
+    verdicts: Sequence[Verdict],
+    checks: Sequence[Sequence[SourceCheck]],
+    fallback: Sequence[AnswerParagraph],
+) -> tuple[tuple[AnswerParagraph, ...], str]:
+    """The Answer written by the configured LLM from the claims table only (cached in the
+    library by model, endpoint, prompt version and input), and the Methodology's sentence on
+    it. If no sentence survives the citation guard, the extractive answer stays."""
+    from synth.core.paths import resource_dir
+    from synth.synthesize import llm
+
+    client = ctx.llm
+    table = llm.claims_table(verdicts, checks)
+    prompt, prompt_hash = llm.render_prompt(resource_dir("prompts"), question, table)
+    key = llm.cache_key(client.model, client.url, prompt_hash, prompt)
+    reply = ctx.library.get_meta(key)
+    if reply is None:
+        ctx.progress.status(f"asking {client.model} at {client.url} for the answer")
+        reply = client.complete(prompt)
+        ctx.library.set_meta(key, reply)
+    paragraphs, dropped = llm.guarded_paragraphs(reply, len(verdicts))
+    who = f"the model {client.model} at {client.url} (prompt {llm.ANSWER_PROMPT} {prompt_hash})"
+    if not paragraphs:
+        note = (
+            f"The Answer is synth's extractive one: {who} returned no sentence citing an "
+            f"existing claim ({dropped} dropped)."
+        )
+        return tuple(fallback), note
+    note = (
+        f"The Answer was written by {who} from the claims table alone; every kept sentence "
+        f"cites existing claims, and {dropped} sentence{'' if dropped == 1 else 's'} citing none "
+        "or an unknown claim id were dropped."
+    )
+    return paragraphs, note
 
 
 def check_sources(
     ctx: Context, claims: Sequence[Claim], papers: Sequence[Paper]
 ) -> list[tuple[SourceCheck, ...]]:
     """Each claim against each paper on its own: its own paper without its own sentence, and
-    every other selected paper. Rows follow `claims`, columns follow `papers`."""
-    by_paper = []
+    every other selected paper. Rows follow `claims`, columns follow `papers`.
+
+    Verdicts go through the library's verdict store (keyed by the claim, where it came from,
+    the paper's contents and the models), so a second report on the same question re-verifies
+    nothing and loads no verifier."""
+    store = VerdictStore(ctx.library.conn)
+    columns: list[list[Verdict | None]] = []
     for paper in ctx.progress.track(list(papers), "checking claims against each paper"):
-        index = passage_index(ctx.library, ctx.encoder, [paper.id])
-        by_paper.append(
-            verify_claims(
-                claims,
+        content = ctx.library.content_hash(paper.id) or ""
+        keys = [
+            verdict_key(
+                claim.text,
+                [(paper.id, content)],
+                json.dumps([ctx.verdict_models_key, claim.paper_id, claim.page_index, claim.start]),
+            )
+            for claim in claims
+        ]
+        column: list[Verdict | None] = [store.get(key) for key in keys]
+        pending = [row for row, found in enumerate(column) if found is None]
+        if pending:
+            index = passage_index(ctx.library, ctx.encoder, [paper.id])
+            fresh = verify_claims(
+                [claims[row] for row in pending],
                 ctx.library,
                 index,
                 ctx.encoder,
@@ -117,11 +186,14 @@ def check_sources(
                 ctx.settings.verify.top_k,
                 windows=ctx.settings.verify.windows,
             )
-        )
+            for row, verdict in zip(pending, fresh, strict=True):
+                store.put(keys[row], verdict)
+                column[row] = verdict
+        columns.append([replace(v, claim=claims[row]) for row, v in enumerate(column)])
     return [
         tuple(
             SourceCheck(paper.id, column[row], own=claim.paper_id == paper.id)
-            for paper, column in zip(papers, by_paper, strict=True)
+            for paper, column in zip(papers, columns, strict=True)
         )
         for row, claim in enumerate(claims)
     ]

@@ -24,6 +24,7 @@ class RunFacts:
     verifier_description: str
     settings_fingerprint: str
     discovery: str = ""  # how the sources were found (search queries, traversal, counts)
+    answer_note: str = ""  # who wrote the Answer, when an LLM did
 
 
 def _title(question: str) -> str:
@@ -71,6 +72,7 @@ def compose_report(
         f"the claims by theme (greedy clustering of their embeddings); each of its sentences "
         f"states a claim with the papers that support or contradict it and cites its row; "
         f"claims no paper supports or contradicts are named as open, not stated as findings. "
+        f"{facts.answer_note + ' ' if facts.answer_note else ''}"
         f"Verifier: {facts.verifier} — {facts.verifier_description} No human review "
         f"took place. Configuration fingerprint: {facts.settings_fingerprint}."
     )

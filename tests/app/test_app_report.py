@@ -82,10 +82,10 @@ def test_every_run_is_recorded_and_a_failed_one_says_so(fake_context, pdfs):
     ctx = fake_context(KEYWORDS)
     build_report(ctx, "Do sparse widgets help retrieval?", pdfs)
 
-    def broken(claim, candidates):
-        raise RuntimeError("verifier crashed")
+    def broken(texts):
+        raise RuntimeError("encoder crashed")
 
-    ctx.verifier.verify = broken
+    ctx.encoder.embedder.encode = broken
     with pytest.raises(RuntimeError):
         build_report(ctx, "Do sparse widgets help retrieval?", pdfs)
     assert [r["status"] for r in ctx.library.runs("report")] == ["done", "failed"]
@@ -164,3 +164,12 @@ def test_each_claim_is_checked_against_every_paper_and_the_answer_cites_the_tabl
     for para in report.answer:
         for sentence in para.sentences:
             assert "[C" in sentence, f"uncited: {sentence}"
+
+
+def test_a_second_report_on_the_same_question_verifies_nothing_again(fake_context, pdfs):
+    question = "Do sparse widgets help retrieval?"
+    first = build_report(fake_context(KEYWORDS), question, pdfs)
+    again_ctx = fake_context(KEYWORDS)
+    again = build_report(again_ctx, question, pdfs)
+    assert again_ctx.verifier.calls == [], "every verdict came from the library"
+    assert [v.label for v in again.verdicts] == [v.label for v in first.verdicts]

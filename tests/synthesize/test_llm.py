@@ -1,0 +1,110 @@
+"""The optional LLM backend against a real OpenAI-compatible HTTP server on 127.0.0.1 that
+answers with canned replies: the wiring, the citation guard, the cache, a down endpoint."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from synth.core.errors import ModelError
+from synth.synthesize.llm import ChatClient, guarded_paragraphs
+
+REPLY = (
+    "**Language bias.** 2408.10536 reports that hybrid batches reduce bias [C1]. "
+    "This is widely known. "
+    "Another paper agrees [C9].\n\n"
+    "**Open.** Whether it holds for 30B models is open [C2, C3]."
+)
+
+
+class FakeOpenAI(BaseHTTPRequestHandler):
+    reply = REPLY
+    requests: list[dict] = []
+
+    def do_POST(self):  # noqa: N802  (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeOpenAI.requests.append(body)
+        answer = {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": FakeOpenAI.reply},
+                    "finish_reason": "stop",
+                }
+            ],
+        }
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def endpoint():
+    FakeOpenAI.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+def test_sentences_citing_nothing_or_an_unknown_claim_are_dropped_and_counted():
+    paragraphs, dropped = guarded_paragraphs(REPLY, n_claims=3)
+    assert [p.lead for p in paragraphs] == ["Language bias", "Open"]
+    assert paragraphs[0].sentences == ("2408.10536 reports that hybrid batches reduce bias [C1].",)
+    assert dropped == 2  # "This is widely known." and the one citing C9
+
+
+def test_the_client_talks_to_an_openai_compatible_server(endpoint):
+    client = ChatClient(endpoint, "smol", api_key="", timeout_s=10, retries=0)
+    assert client.complete("Say hi") == REPLY
+    (request,) = FakeOpenAI.requests
+    assert request["model"] == "smol" and request["messages"][0]["content"] == "Say hi"
+
+
+def test_a_down_endpoint_is_a_clear_error_with_a_hint():
+    client = ChatClient("http://127.0.0.1:9/v1", "m", api_key="", timeout_s=2, retries=0)
+    with pytest.raises(ModelError) as caught:
+        client.complete("hi")
+    assert "cannot be reached" in caught.value.message and "llm-url" in caught.value.hint
+
+
+def test_a_report_with_the_llm_names_it_guards_citations_and_caches(
+    endpoint, fake_context, make_pdf
+):
+    from synth.app.report import build_report
+
+    pdf = make_pdf(
+        [
+            [
+                "Widgets",
+                "Abstract",
+                "Sparse widgets improve retrieval accuracy by 12%.",
+                "1 Introduction",
+                "Sparse widgets improve retrieval accuracy by 12%.",
+            ]
+        ],
+        title="Widgets",
+    )
+    settings = {"llm.url": endpoint, "llm.model": "smol", "llm.retries": 0}
+    report = build_report(fake_context(["widget"], **settings), "Do widgets help?", [str(pdf)])
+    sentences = [s for p in report.answer for s in p.sentences]
+    assert sentences and all("[C" in s for s in sentences)
+    assert "smol" in report.methodology and endpoint in report.methodology
+    assert "dropped" in report.methodology
+    assert "C1 [" in FakeOpenAI.requests[0]["messages"][0]["content"], "the model sees the table"
+    build_report(fake_context(["widget"], **settings), "Do widgets help?", [str(pdf)])
+    assert len(FakeOpenAI.requests) == 1, "the answer is cached: a rerun asks nothing"
