@@ -24,7 +24,13 @@ from synth.core.paths import Home
 from synth.core.runtime import use_bf16
 from synth.core.settings import Settings
 from synth.parse.chunk import chunk_fingerprint
-from synth.retrieve.embed import CachedEncoder, Embedder, load_embedder, resolve_encoder
+from synth.retrieve.embed import (
+    CachedEncoder,
+    Embedder,
+    load_embedder,
+    resolve_encoder,
+    runtime_model_id,
+)
 from synth.store.db import connect
 from synth.store.embeddings import EmbeddingCache
 from synth.store.library import Library
@@ -118,7 +124,8 @@ class Context:
         """The retriever's id, known without loading it."""
         if self._embedder is not None:
             return self._embedder.model_id
-        return resolve_encoder(self.settings.retrieve.model)[0]
+        retrieve = self.settings.retrieve
+        return runtime_model_id(resolve_encoder(retrieve.model)[0], retrieve)
 
     @cached_property
     def encoder(self) -> CachedEncoder:

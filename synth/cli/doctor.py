@@ -34,7 +34,7 @@ def doctor(
         "dtype": cpu.dtype,
         "dtype_setting": cpu.requested,
         "threads": cpu.threads,
-        "runtime": "torch",
+        "runtime": settings.retrieve.runtime,
         "encoder": app_ctx.encoder_id,
         "verifier": app_ctx.verifier_spec.identity,
         "home": str(home.home),

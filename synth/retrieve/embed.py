@@ -134,8 +134,31 @@ def resolve_encoder(name: str) -> tuple[str, Path | None, bool]:
 
 def load_embedder(
     models_dir: Path, settings: RetrieveSettings, progress: Progress = NullProgress()
+) -> Embedder:
+    """The encoder `settings.model` names (see RetrieveSettings.model and resolve_encoder), in
+    the runtime `settings.runtime` names."""
+    embedder = _torch_embedder(models_dir, settings, progress)
+    if settings.runtime == "onnx-int8":
+        from synth.retrieve.onnx_embed import OnnxEmbedder
+        from synth.weights.onnx import onnx_model_dir
+
+        target = onnx_model_dir(models_dir, embedder.model_id, embedder.model_dir, progress)
+        return OnnxEmbedder(target, embedder.model_id, settings.batch_size, settings.threads)
+    return embedder
+
+
+def runtime_model_id(model_id: str, settings: RetrieveSettings) -> str:
+    """The id vectors are cached under: the model's, plus the runtime when it is not torch."""
+    if settings.runtime == "onnx-int8":
+        from synth.weights.onnx import EXPORT_VERSION
+
+        return f"{model_id}+onnx-int8.e{EXPORT_VERSION}"
+    return model_id
+
+
+def _torch_embedder(
+    models_dir: Path, settings: RetrieveSettings, progress: Progress
 ) -> SentenceTransformerEmbedder:
-    """The encoder `settings.model` names (see RetrieveSettings.model and resolve_encoder)."""
     model_id, path, is_delta = resolve_encoder(settings.model)
     if path is None:
         return load_base_embedder(models_dir, settings, progress)

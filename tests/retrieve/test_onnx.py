@@ -1,0 +1,61 @@
+"""The int8 ONNX runtime: exported once, agrees with the torch model, runs without torch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from synth.core.settings import RetrieveSettings
+from synth.retrieve.embed import PASSAGE_PREFIX, QUERY_PREFIX, load_base_embedder, load_embedder
+
+pytestmark = pytest.mark.slow
+
+TEXTS = [
+    PASSAGE_PREFIX + "Hybrid batch training reduces language bias in multilingual retrieval.",
+    PASSAGE_PREFIX + "Der Hund schläft im Garten, während es regnet.",
+    PASSAGE_PREFIX + "机器翻译的质量在过去十年中显著提高。",
+    PASSAGE_PREFIX + "La température moyenne a augmenté de deux degrés.",
+    QUERY_PREFIX + "Does hybrid batch training reduce language bias?",
+    QUERY_PREFIX + "Wo schläft der Hund?",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder(model_dir):
+    return load_embedder(model_dir, RetrieveSettings(model="base", runtime="onnx-int8", threads=1))
+
+
+def test_int8_vectors_stay_close_to_the_fp32_model(onnx_embedder, model_dir):
+    fp32 = load_base_embedder(model_dir, RetrieveSettings(dtype="fp32", threads=1)).encode(TEXTS)
+    int8 = onnx_embedder.encode(TEXTS)
+    cosines = np.sum(fp32 * int8, axis=1)
+    assert cosines.min() >= 0.98 and cosines.mean() >= 0.99, cosines
+
+
+def test_rankings_agree_with_the_fp32_model(onnx_embedder, model_dir):
+    fp32 = load_base_embedder(model_dir, RetrieveSettings(dtype="fp32", threads=1))
+    passages, queries = TEXTS[:4], TEXTS[4:]
+    for embedder in (fp32, onnx_embedder):
+        scores = embedder.encode(queries) @ embedder.encode(passages).T
+        assert list(scores.argmax(axis=1)) == [0, 1], "each query finds its passage"
+
+
+def test_its_vectors_are_cached_under_their_own_model_id(onnx_embedder):
+    assert onnx_embedder.model_id.endswith("+onnx-int8.e1")
+
+
+def test_the_int8_runtime_encodes_without_importing_torch(onnx_embedder):
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from synth.retrieve.onnx_embed import OnnxEmbedder\n"
+        f"e = OnnxEmbedder(Path({str(onnx_embedder.model_dir)!r}), 'm', threads=1)\n"
+        "v = e.encode(['passage: hello'])\n"
+        "print(json.dumps([v.shape[1], 'torch' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [384, False]
