@@ -13,7 +13,10 @@ scales gave 0.986). Whether retrieval metrics stay within 0.005 mAP is a benchma
 from __future__ import annotations
 
 import json
+import logging
 import shutil
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from synth.core.console import NullProgress, Progress
@@ -96,7 +99,9 @@ def _export(source_dir: Path, out_dir: Path) -> None:
     mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
     fp32 = out_dir / "model.fp32.onnx"
     dynamic = {0: "batch", 1: "tokens"}  # any batch size and length
-    with torch.no_grad():
+    # the exporter's tracer warnings and the quantizer's advice are not for synth's users
+    with torch.no_grad(), warnings.catch_warnings(), _quiet_root_logger():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             LastHidden(model),
             (ids, mask),
@@ -111,7 +116,18 @@ def _export(source_dir: Path, out_dir: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
-    quantize_dynamic(
-        str(fp32), str(out_dir / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True
-    )
+        quantize_dynamic(
+            str(fp32), str(out_dir / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True
+        )
     fp32.unlink()
+
+
+@contextmanager
+def _quiet_root_logger():
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
