@@ -69,6 +69,7 @@ class Context:
         self.network = Network(online=not settings.fetch.offline)
         self._embedder = embedder
         self._verifier = verifier
+        self.corpus_ids: list | None = None  # set by app.library.ensure_corpus, once a command
         if session is not None:
             self.session = session  # fills the cached property
 

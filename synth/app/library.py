@@ -48,7 +48,14 @@ def ingest(
 
 
 def ensure_corpus(ctx: Context) -> list[PaperId]:
-    """Load the bundled corpus into the library (only what changed since the last time)."""
+    """Load the bundled corpus into the library (only what changed since the last time).
+    Checked once per command: hashing the corpus files again for every reference is waste."""
+    if ctx.corpus_ids is None:
+        ctx.corpus_ids = _load_corpus(ctx)
+    return list(ctx.corpus_ids)
+
+
+def _load_corpus(ctx: Context) -> list[PaperId]:
     library, parse = ctx.library, ctx.settings.parse
     version = corpus.corpus_version() + chunk_fingerprint(parse)
     if library.get_meta("corpus_version") == version and (known := library.get_meta("corpus_ids")):

@@ -167,20 +167,17 @@ def snli_pairs(directory: Path, split: str, stats: ReadStats | None = None) -> l
 
 def indonli_pairs(directory: Path, split: str) -> list[Pair]:
     """IndoNLI `train`, `val`, `test_lay` or `test_expert`."""
+    return _jsonl_pairs(directory / f"{split}.jsonl", "hypothesis", "premise", "indonli", "id")
+
+
+def _jsonl_pairs(path: Path, claim: str, premise: str, source: str, lang: str) -> list[Pair]:
+    """JSON lines whose `claim` field is checked against their `premise` field."""
     pairs = []
-    for line in (directory / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             r = json.loads(line)
-            pairs.append(
-                _pair(
-                    r["hypothesis"],
-                    r["premise"],
-                    NLI_LABELS[r["label"]],
-                    "indonli",
-                    r["premise"],
-                    "id",
-                )
-            )
+            label = NLI_LABELS[r["label"]]
+            pairs.append(_pair(r[claim], r[premise], label, source, r[premise], lang))
     return pairs
 
 
@@ -248,21 +245,7 @@ def klue_pairs(directory: Path) -> list[Pair]:
 
 def jnli_pairs(directory: Path, split: str) -> list[Pair]:
     """JNLI v1.3 `valid` or `test` (JSON lines; sentence1 is the premise)."""
-    pairs = []
-    for line in (directory / f"{split}-v1.3.json").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            r = json.loads(line)
-            pairs.append(
-                _pair(
-                    r["sentence2"],
-                    r["sentence1"],
-                    NLI_LABELS[r["label"]],
-                    "jnli",
-                    r["sentence1"],
-                    "ja",
-                )
-            )
-    return pairs
+    return _jsonl_pairs(directory / f"{split}-v1.3.json", "sentence2", "sentence1", "jnli", "ja")
 
 
 def check_covid_pairs(directory: Path, split: str, stats: ReadStats | None = None) -> list[Pair]:
