@@ -20,6 +20,7 @@ from synth.core.types import (
     AnswerParagraph,
     Claim,
     Paper,
+    Passage,
     Report,
     SourceCheck,
     SourceKind,
@@ -31,6 +32,7 @@ from synth.extract.rank import rank_candidates
 from synth.render.compose import RunFacts, compose_report
 from synth.retrieve.embed import CachedEncoder
 from synth.retrieve.index import PassageIndex
+from synth.retrieve.lexical import top_by_overlap
 from synth.retrieve.select import select_papers
 from synth.store.library import Library
 from synth.store.verdicts import VerdictStore, verdict_key
@@ -259,9 +261,13 @@ def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:
         raise SynthError("the claim is empty", hint='pass the claim in quotes: synth check "…"')
     if not sources:
         raise SynthError("no source to check the claim against", hint="add --source ID_OR_PDF")
-    papers = resolve_sources(ctx, sources)
-    index = passage_index(ctx.library, ctx.encoder, [p.id for p in papers], ctx.progress)
     claim = Claim(id=claim_rules.claim_id(text), text=" ".join(text.split()))
+    n = len(sources)
+    ctx.progress.status(f"checking the claim against {n} source{'s' * (n != 1)}")
+    papers = resolve_sources(ctx, sources)
+    passages = ctx.library.passages([p.id for p in papers])
+    passages = _within_budget(ctx, claim.text, passages)
+    index = PassageIndex(passages, ctx.encoder.passages([p.text for p in passages], ctx.progress))
     (verdict,) = verify_claims(
         [claim],
         ctx.library,
@@ -273,6 +279,24 @@ def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:
         windows=ctx.settings.verify.windows,
     )
     return verdict
+
+
+def _within_budget(ctx: Context, claim: str, passages: list[Passage]) -> list[Passage]:
+    """All passages already embedded, plus at most `verify.max_new_passages` new ones: those
+    sharing most words with the claim. Embedding is what makes a huge source slow (a 500-page
+    PDF: ~4,000 passages, minutes); the budget bounds one run, and each later run embeds the
+    next best, so repeated checks cover the whole source."""
+    budget = ctx.settings.verify.max_new_passages
+    new = ctx.encoder.uncached([p.text for p in passages])
+    if not budget or len(new) <= budget:
+        return passages
+    chosen = {new[i] for i in top_by_overlap(claim, [passages[i].text for i in new], budget)}
+    new_set = set(new)
+    ctx.progress.status(
+        f"{len(passages):,} passages, {len(new):,} not embedded yet: embedding the {budget:,} "
+        "sharing most words with the claim (verify.max_new_passages; rerun to search further)"
+    )
+    return [p for i, p in enumerate(passages) if i not in new_set or i in chosen]
 
 
 def passage_index(

@@ -51,11 +51,15 @@ class Globals:
         return Context(self.settings(**overrides), self.progress())
 
     def progress(self):
-        from synth.core.console import NullProgress, RichProgress
+        import sys
+
+        from synth.core.console import LineProgress, NullProgress, RichProgress
 
         console = _console()
-        if self.quiet or not console.is_terminal:
+        if self.quiet:
             return NullProgress()
+        if not console.is_terminal:
+            return LineProgress(sys.stderr)
         return RichProgress(console)
 
 

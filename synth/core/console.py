@@ -24,7 +24,7 @@ class Progress(Protocol):
 
 
 class NullProgress:
-    """Progress that shows nothing (tests, library use, -q, non-TTY stderr)."""
+    """Progress that shows nothing (tests, library use, -q)."""
 
     def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
         yield from items
@@ -62,6 +62,40 @@ class RichProgress:
 
     def status(self, message: str) -> None:
         self.console.print(f"[dim]{message}[/dim]")
+
+
+class LineProgress:
+    """Progress for a stderr that is no terminal (a pipe, a CI log): plain lines, one when a
+    long step starts and one every `every` seconds while it runs, so a redirected run never
+    looks hung."""
+
+    def __init__(self, stream, every: float = 10.0) -> None:
+        self.stream = stream
+        self.every = every
+
+    def _line(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        import time
+
+        of = f"/{total}" if total is not None else ""
+        if total:
+            self._line(f"{description}: 0{of}")
+        last = time.monotonic()
+        done = 0
+        for item in items:
+            yield item
+            done += 1
+            now = time.monotonic()
+            if now - last >= self.every and done != total:
+                self._line(f"{description}: {done}{of}")
+                last = now
+        if total:
+            self._line(f"{description}: {done}{of} done")
+
+    def status(self, message: str) -> None:
+        self._line(message)
 
 
 _CONSOLE = None

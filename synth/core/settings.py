@@ -101,6 +101,13 @@ class VerifySettings(BaseModel):
     )
     top_k: int = Field(8, ge=1, description="Passages retrieved per claim.")
     max_quotes: int = Field(2, ge=1, description="Evidence sentences quoted per claim.")
+    max_new_passages: int = Field(
+        1000,
+        ge=0,
+        description="Most passages `synth check` embeds for the first time in one run (~30 s "
+        "on two cores); over it, those sharing most words with the claim go first, and the "
+        "rest wait for a later run. 0: embed every passage, however long it takes.",
+    )
     windows: bool = Field(
         False,
         description="Also score windows of two adjacent sentences and the best passage whole "

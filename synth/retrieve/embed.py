@@ -188,20 +188,27 @@ class CachedEncoder:
     def queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embedder.encode([QUERY_PREFIX + t for t in texts])
 
+    def uncached(self, texts: Sequence[str]) -> list[int]:
+        """Indices of the passage texts that have no cached vector yet."""
+        keys = [text_hash(_passage_text(t)) for t in texts]
+        found = self.cache.get(keys)
+        return [i for i, k in enumerate(keys) if k not in found]
+
     def passages(
         self,
         texts: Sequence[str],
         progress: Progress = NullProgress(),
         description: str = "embedding passages",
     ) -> np.ndarray:
-        prefixed = [PASSAGE_PREFIX + " ".join(t.split()) for t in texts]
+        prefixed = [_passage_text(t) for t in texts]
         keys = [text_hash(t) for t in prefixed]
         found = self.cache.get(keys)
         pending = {k: t for k, t in zip(keys, prefixed, strict=True) if k not in found}
         missing = sorted(pending.items())
         size = self.chunk_size
         chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
-        for chunk in progress.track(chunks, description, total=len(chunks)):
+        label = f"{description} ({len(missing):,} new)" if missing else description
+        for chunk in progress.track(chunks, label, total=len(chunks)):
             vectors = self.embedder.encode([t for _, t in chunk])
             new = {k: v for (k, _), v in zip(chunk, vectors, strict=False)}
             self.cache.put(new)  # per chunk: an interrupted run keeps what it embedded
@@ -209,3 +216,8 @@ class CachedEncoder:
         if not keys:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([found[k] for k in keys])
+
+
+def _passage_text(text: str) -> str:
+    """What the encoder sees for a passage, and what its cache key hashes."""
+    return PASSAGE_PREFIX + " ".join(text.split())

@@ -100,6 +100,30 @@ def test_check_quotes_the_deciding_sentence_verbatim(fake_context, pdfs):
     assert page.text[quote.start : quote.end] == quote.quote
 
 
+def test_a_huge_source_embeds_a_bounded_number_of_new_passages_per_run(fake_context, make_pdf):
+    pages = [
+        [f"Cheese {p}-{i} ages in cave {i} over {p + 2} months." for i in range(6)]
+        for p in range(20)
+    ]
+    pages[17] = ["Sparse widgets reduce latency by half on every benchmark."]
+    pdf = str(make_pdf(pages, title="A Long Cheese Report", name="long.pdf"))
+    claim = "Sparse widgets reduce latency by half."
+
+    def embedded(ctx):
+        return [t for t in ctx.encoder.embedder.encoded if t.startswith("passage: ")]
+
+    first = fake_context(KEYWORDS, **{"verify.max_new_passages": 4})
+    verdict = check_claim(first, claim, [pdf])
+    assert len(embedded(first)) == 4
+    assert verdict.label is Label.SUPPORTED, "the passage sharing the claim's words goes first"
+    assert any("latency" in t for t in embedded(first))
+    second = fake_context(KEYWORDS, **{"verify.max_new_passages": 4})
+    check_claim(second, claim, [pdf])
+    assert len(embedded(second)) == 4 and not set(embedded(second)) & set(embedded(first)), (
+        "a rerun embeds the next passages; those embedded before come from the cache"
+    )
+
+
 def test_a_cited_id_offline_falls_back_to_the_bundled_abstract(fake_context):
     ctx = fake_context(["language bias", "hybrid"])
     claim = "Hybrid batch training reduces language bias"
