@@ -7,9 +7,12 @@
   and a reliability diagram (PNG, needs the `bench` extra: matplotlib).
 - The generated test split (held-out XQuAD-R articles and unarXive papers): three-way macro-F1
   overall, per claim language, and for claim language != evidence language.
+- Natural three-way pairs, as `synth eval verifier` judges them: Check-COVID test (news claims
+  against abstract sentences; never trained or selected on) with its reliability diagram, and
+  XNLI test (15 languages, CC BY-NC: measured only, `--xnli-limit` pairs per language).
 - Speed on this machine: claim-evidence pairs per second, and whole-claim latency with k = 10
   candidate sentences.
-Writes bench/results/<date>_verifier.json (+ _reliability.png).
+Writes bench/results/<date>_verifier.json (+ _reliability.png, _reliability_checkcovid.png).
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verifier", default="default")
     parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--xnli-limit", type=int, default=300, help="pairs per language; 0: skip")
     args = parser.parse_args()
 
     from synth.app.context import Context
@@ -150,6 +154,31 @@ def main() -> None:
     except ImportError:
         png = None
 
+    from synth.app.evaluate import evaluate_verifier
+
+    natural = {}
+    check_covid = evaluate_verifier(
+        context,
+        SHARED / "nli" / "check_covid" / "pairs_flat.tsv",
+        split="test",
+        bootstrap=n,
+        points=True,
+    )
+    cc_points = check_covid.pop("points")
+    natural["check_covid_test"] = check_covid
+    cc_png = png.with_name(png.stem + "_checkcovid.png") if png else None
+    if cc_png:
+        reliability_png(
+            np.array(cc_points["p_supported"]),
+            np.array(cc_points["supported"], dtype=int),
+            cc_png,
+            f"Check-COVID test ({check_covid['pairs']} pairs), {verifier.method}",
+        )
+    if args.xnli_limit:
+        natural["xnli_test"] = evaluate_verifier(
+            context, SHARED / "nli" / "xnli" / "test", limit=args.xnli_limit
+        )
+
     test = splits["generated_test"]
     labels = [label.value for label in LABELS]
     t_gold = np.array([p.label.value for p in test])
@@ -206,7 +235,9 @@ def main() -> None:
         scifact_dev=scifact,
         generated_test=generated,
         speed=speed,
+        natural=natural,
         reliability_png=str(png.relative_to(ROOT)) if png else None,
+        reliability_png_check_covid=str(cc_png.relative_to(ROOT)) if cc_png else None,
     )
     for name, metrics in scifact.items():
         line = ", ".join(
@@ -218,6 +249,12 @@ def main() -> None:
         print(
             f"generated test, {name}: macro-F1 {metrics['macro_f1']:.3f} (cross-language "
             f"{metrics['cross_language_macro_f1']:.3f})",
+            file=sys.stderr,
+        )
+    for name, metrics in natural.items():
+        print(
+            f"{name}: macro-F1 {metrics['macro_f1']:.3f}, balanced accuracy "
+            f"{metrics['balanced_accuracy']:.3f}, ECE {metrics['ece']:.3f} ({metrics['pairs']} pairs)",
             file=sys.stderr,
         )
     print(f"{speed['pairs_per_s']:.1f} pairs/s", file=sys.stderr)

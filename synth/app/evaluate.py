@@ -9,7 +9,7 @@ from pathlib import Path
 from synth.app.context import Context
 from synth.core.errors import NotFoundError
 from synth.core.ids import PaperId
-from synth.core.types import Claim, Evidence
+from synth.core.types import Claim, Evidence, Label
 from synth.retrieve.lareqa import evaluate_lareqa, load_lareqa
 from synth.verify.pairs import read_pairs, verdict_metrics
 
@@ -60,10 +60,12 @@ def evaluate_verifier(
     split: str | None = None,
     limit: int | None = None,
     bootstrap: int = 0,
+    points: bool = False,
 ) -> dict:
     """The configured verifier's verdicts on labelled pairs (`verify.pairs` layouts): overall
     metrics, per language, and throughput. Each pair is judged as synth judges a claim with
-    one candidate sentence (guards and decision rule included)."""
+    one candidate sentence (guards and decision rule included). With `points`, also each
+    pair's P(supported) and whether it is supported (for reliability diagrams)."""
     read = read_pairs(data, split=split, limit=limit)
     if not read.pairs:
         raise NotFoundError(
@@ -102,6 +104,11 @@ def evaluate_verifier(
                 [gold[i] for i in rows], [predicted[i] for i in rows], [confidence[i] for i in rows]
             )
             for lang, rows in sorted(by_lang.items())
+        }
+    if points:
+        result["points"] = {
+            "p_supported": confidence,
+            "supported": [g == Label.SUPPORTED for g in gold],
         }
     result.update(
         {

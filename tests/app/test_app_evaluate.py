@@ -38,3 +38,16 @@ def test_pairs_are_judged_and_measured_per_language(fake_context, tmp_path):
     assert set(result["per_language"]) == {"de", "en"}
     assert result["per_language"]["en"]["accuracy"] == 1.0
     assert {"macro_f1", "balanced_accuracy", "accuracy", "ece"} <= set(result)
+    assert "points" not in result, "the per-pair points are only for reliability diagrams"
+
+
+def test_points_give_each_pairs_p_supported_beside_its_gold_label(fake_context, tmp_path):
+    rows = [
+        {"claim": "Sales rose.", "evidence": "Sales rose in May.", "label": "supported"},
+        {"claim": "Costs fell.", "evidence": "The sky is blue.", "label": "not_enough_info"},
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    points = evaluate_verifier(fake_context(), path, points=True)["points"]
+    assert points["supported"] == [True, False]
+    assert points["p_supported"][0] > 0.5 > points["p_supported"][1]
