@@ -1,15 +1,20 @@
-"""`synth eval retrieval` (the LAReQA protocol for the configured encoder) and `synth eval
-verifier` (the configured verifier on labelled claim/evidence pairs)."""
+"""`synth eval retrieval` (the LAReQA protocol for the configured encoder), `synth eval bitext`
+(Tatoeba translation retrieval) and `synth eval verifier` (the configured verifier on labelled
+claim/evidence pairs)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from synth.app.context import Context
 from synth.core.errors import NotFoundError
 from synth.core.ids import PaperId
 from synth.core.types import Claim, Evidence, Label
+from synth.retrieve.bitext import load_bitext, nearest_accuracy
 from synth.retrieve.lareqa import evaluate_lareqa, load_lareqa
 from synth.verify.pairs import read_pairs, verdict_metrics
 
@@ -51,6 +56,26 @@ def evaluate_retrieval(
         }
     )
     return result
+
+
+def evaluate_bitext(ctx: Context, root: Path, langs: Sequence[str]) -> dict:
+    """Tatoeba bitext retrieval per language, both directions, as synth retrieves: each
+    sentence as a query against all translations as passages (`xx_to_en`), and back."""
+    encoder = ctx.encoder
+    rows: dict[str, dict] = {}
+    for lang in ctx.progress.track(list(langs), "bitext languages", total=len(langs)):
+        bitext = load_bitext(root, lang)
+        own, english = list(bitext.sentences), list(bitext.english)
+        x_to_e = nearest_accuracy(encoder.queries(own), encoder.passages(english))
+        e_to_x = nearest_accuracy(encoder.queries(english), encoder.passages(own))
+        rows[lang] = {
+            "pairs": len(own),
+            "xx_to_en": x_to_e,
+            "en_to_xx": e_to_x,
+            "mean": (x_to_e + e_to_x) / 2,
+        }
+    mean = float(np.mean([r["mean"] for r in rows.values()])) if rows else float("nan")
+    return {"model_id": encoder.model_id, "data": str(root), "mean": mean, "per_language": rows}
 
 
 def evaluate_verifier(

@@ -1,4 +1,4 @@
-"""`synth eval retrieval`: the LAReQA protocol on a LAReQA-format directory."""
+"""`synth eval retrieval`, `synth eval bitext` and `synth eval verifier`."""
 
 from __future__ import annotations
 
@@ -150,3 +150,44 @@ def verifier(
     app_ctx = ctx.obj.context(**{"verify.model": verifier_})
     result = evaluate_verifier(app_ctx, data, split=split, limit=limit, bootstrap=bootstrap)
     typer.echo(json.dumps(result, indent=2) if json_ else _verifier_markdown(result), nl=not json_)
+
+
+@eval_app.command("bitext")
+def bitext(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Option(help="Tatoeba directory (tatoeba.xxx-eng.* files).")],
+    langs: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated ISO 639-3 codes (default: the training hold-out)."),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Encoder: base, default, or a path.")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Full results as JSON on stdout.")] = False,
+) -> None:
+    """Bitext retrieval on Tatoeba: for each language, the share of its sentences whose
+    nearest English sentence (of up to 1,000) is their translation (xx→en), and back
+    (en→xx). Queries are embedded as queries and candidates as passages, as synth
+    retrieves. The default languages are those retriever training keeps out.
+
+    Example: synth eval bitext --data ../shared/data/tatoeba --langs fra,jpn --model base
+    """
+    from synth.app.evaluate import evaluate_bitext
+    from synth.train.loop import TATOEBA_HOLDOUT
+
+    chosen = [x.strip() for x in langs.split(",") if x.strip()] if langs else TATOEBA_HOLDOUT
+    app_ctx = ctx.obj.context(**{"retrieve.model": model})
+    result = evaluate_bitext(app_ctx, data, chosen)
+    if json_:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    lines = [
+        f"Model `{result['model_id']}` · {result['data']} · mean accuracy {result['mean']:.3f}",
+        "",
+        "| language | pairs | xx→en | en→xx | mean |",
+        "|---|---|---|---|---|",
+    ]
+    for lang, row in result["per_language"].items():
+        lines.append(
+            f"| {lang} | {row['pairs']} | {row['xx_to_en']:.3f} | {row['en_to_xx']:.3f} "
+            f"| {row['mean']:.3f} |"
+        )
+    typer.echo("\n".join(lines))

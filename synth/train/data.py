@@ -1,11 +1,17 @@
 """Training examples from LAReQA data: per question, its translations, each language's
-relevant sentence and the hard negatives (the other sentences of the answer's paragraph).
+relevant sentence and the hard negatives (the other sentences of the answer's paragraph);
+and from Tatoeba bitext: each translation pair as a two-language group.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from synth.retrieve.bitext import Bitext
 from synth.retrieve.lareqa import LareqaSet
 
 
@@ -51,3 +57,41 @@ def groups_from_lareqa(data: LareqaSet, split: str) -> list[Group]:
             q.text, data.sentences[positive].text, positive, negatives
         )
     return [Group(qid, by_lang) for qid, by_lang in sorted(per_qid.items())]
+
+
+def text_key(text: str) -> int:
+    """A positive key for sentences that have no index (Tatoeba's): equal texts share a key,
+    so the same English sentence, translated into two languages, is never its own negative."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=7).digest(), "big")
+
+
+def groups_from_bitext(bitexts: Sequence[Bitext], seed: int, negatives: int = 3) -> list[Group]:
+    """One two-language group per translation pair (its language and English). A sentence's
+    negatives are other sentences of its own file, drawn once per seed (Tatoeba has no
+    paragraphs to take hard negatives from)."""
+    rng = np.random.default_rng(seed)
+    groups: list[Group] = []
+    for bitext in bitexts:
+        n = len(bitext.sentences)
+        if n < 2:
+            continue
+        for i, (own, english) in enumerate(zip(bitext.sentences, bitext.english, strict=True)):
+            others = [int(j) for j in rng.choice(n - 1, size=min(negatives, n - 1), replace=False)]
+            others = [j + (j >= i) for j in others]  # skip the pair itself
+            groups.append(
+                Group(
+                    f"tatoeba-{bitext.lang}-{i}",
+                    {
+                        bitext.lang: Example(
+                            own, own, text_key(own), tuple(bitext.sentences[j] for j in others)
+                        ),
+                        "eng": Example(
+                            english,
+                            english,
+                            text_key(english),
+                            tuple(bitext.english[j] for j in others),
+                        ),
+                    },
+                )
+            )
+    return groups

@@ -45,6 +45,13 @@ def seed_torch(seed: int, threads: int = 0) -> None:
     torch.manual_seed(seed)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class FineTune:
     """A sentence-transformers encoder (plus optional extra modules, e.g. a classifier head)
     under one optimiser and one learning-rate schedule."""
@@ -230,6 +237,7 @@ def train(
                 score, logged = task.evaluate()
                 ft.train_mode(True)
                 record.update(logged)
+                record["peak_rss_mb"] = peak_rss_mb()
                 if score < state["best"]:
                     state["best"] = score
                     task.export(

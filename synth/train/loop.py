@@ -1,7 +1,9 @@
 """Hybrid-batch contrastive training of the retriever (arXiv 2408.10536) on 2 CPU cores.
 
 InfoNCE over (question, answer sentence, hard negative) triplets with in-batch negatives, in
-X-X-mono, X-Y or hybrid batches. The run directory is managed by `finetune.train`; the best
+X-X-mono, X-Y or hybrid batches; optionally Tatoeba translation pairs in the cross-lingual
+batches, and batches larger than memory allows through gradient caching (`batch_size` above
+`mini_batch_size`). The run directory is managed by `finetune.train`; the best
 model (by dev loss, the paper's early stopping, or by dev retrieval mAP) is exported as an
 int8 delta, `best/retriever.safetensors`.
 """
@@ -17,13 +19,17 @@ from pydantic import BaseModel, Field
 
 from synth.core.console import NullProgress, Progress
 from synth.core.runtime import Dtype, use_bf16
+from synth.retrieve.bitext import load_bitext, tatoeba_languages
 from synth.retrieve.lareqa import LareqaSet, evaluate_lareqa, load_lareqa
-from synth.train.data import Triplet, groups_from_lareqa
+from synth.train.data import Triplet, groups_from_bitext, groups_from_lareqa
 from synth.train.finetune import FineTune, seed_torch, train
 from synth.train.samplers import BatchSampler
 
 DELTA_FILE = "retriever.safetensors"
 MICRO_BATCH = 16
+# Tatoeba languages kept out of training, across families and scripts (Romance, Slavic, Uralic,
+# Semitic, Indic, Bantu; Latin, Hebrew, Bengali, kana/kanji, Hangul): the zero-shot check
+TATOEBA_HOLDOUT = ("fra", "pol", "fin", "heb", "ben", "swh", "jpn", "kor")
 
 
 class TrainConfig(BaseModel):
@@ -52,6 +58,22 @@ class TrainConfig(BaseModel):
         "auto", description="Forward-pass precision; 'auto': bf16 only where the CPU has it."
     )
     threads: int = 0
+    mini_batch_size: int = Field(
+        32,
+        ge=1,
+        description="Texts embedded at once; a batch_size above it trains through gradient "
+        "caching (the same loss over the whole batch, the memory of one mini-batch).",
+    )
+    tatoeba: Path | None = Field(
+        None, description="Tatoeba bitext directory (tatoeba.xxx-eng.*) for translation pairs."
+    )
+    tatoeba_share: float = Field(
+        0.0, ge=0, le=1, description="Share of each cross-lingual batch filled with Tatoeba pairs."
+    )
+    tatoeba_holdout: list[str] = Field(
+        default_factory=lambda: list(TATOEBA_HOLDOUT),
+        description="Tatoeba languages never trained on: the zero-shot bitext check.",
+    )
 
 
 def embed_with_grad(model, texts: list[str], bf16: bool):
@@ -93,16 +115,28 @@ def dev_pool(data: LareqaSet) -> tuple[LareqaSet, list]:
 
 class RetrieverTask:
     def __init__(self, config: TrainConfig, ft: FineTune) -> None:
-        from synth.train.losses import InfoNCELoss
+        from synth.train.losses import CachedInfoNCELoss, InfoNCELoss
 
         self.config, self.ft = config, ft
         datasets = [load_lareqa(path) for path in config.data]
+        bitext = []
+        if config.tatoeba is not None and config.tatoeba_share > 0:
+            langs = [
+                lang
+                for lang in tatoeba_languages(config.tatoeba)
+                if lang not in set(config.tatoeba_holdout)
+            ]
+            bitext = groups_from_bitext(
+                [load_bitext(config.tatoeba, lang) for lang in langs], config.seed
+            )
         self.sampler = BatchSampler(
             [groups_from_lareqa(d, "train") for d in datasets],
             config.batch_size,
             config.strategy,
             config.alpha,
             config.seed,
+            bitext,
+            config.tatoeba_share if bitext else 0.0,
         )
         dev_sampler = BatchSampler(
             [groups_from_lareqa(d, "dev") for d in datasets],
@@ -114,12 +148,23 @@ class RetrieverTask:
         self.dev_batches = [b for _, b in dev_sampler.batches(0)][: config.dev_batches]
         self.dev_data = datasets[0]
         self.infonce = InfoNCELoss(config.temperature)
+        self.cached = None
+        if config.batch_size > config.mini_batch_size:
+            self.cached = CachedInfoNCELoss(
+                ft.model, config.temperature, config.mini_batch_size, use_bf16(config.dtype)
+            )
 
     def batches(self):
         for epoch in itertools.count():
             yield from self.sampler.batches(epoch)
 
     def loss(self, batch: list[Triplet]):
+        if self.cached is not None:
+            return self.cached(
+                ["query: " + t.query for t in batch],
+                ["passage: " + t.positive for t in batch],
+                ["passage: " + t.negative for t in batch],
+            )
         model, bf16 = self.ft.model, use_bf16(self.config.dtype)
         queries = embed_with_grad(model, ["query: " + t.query for t in batch], bf16)
         passages = embed_with_grad(

@@ -5,6 +5,9 @@
   the languages the question exists in);
 - hybrid: each batch is mono with probability alpha, cross otherwise.
 With several training sets, each batch's source set is drawn in proportion to its size.
+Translation pairs (`bitext`, e.g. Tatoeba as two-language groups) fill a `bitext_share` of each
+cross-lingual batch, in either direction; mono batches never draw them (a sentence would be
+its own positive).
 A batch never holds two triplets with the same positive sentence (in-batch negatives would
 then contain a false negative). Batches depend only on (seed, epoch): rerunning an epoch
 reproduces it exactly, which is what makes training resumable.
@@ -29,12 +32,18 @@ class BatchSampler:
     strategy: str = "hybrid"
     alpha: float = 0.5
     seed: int = 0
+    bitext: Sequence[Group] = ()
+    bitext_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, not {self.strategy!r}")
         if not 0.0 <= self.alpha <= 1.0:
             raise ValueError("alpha must lie in [0, 1]")
+        if not 0.0 <= self.bitext_share <= 1.0:
+            raise ValueError("bitext_share must lie in [0, 1]")
+        if self.bitext_share and not self.bitext:
+            raise ValueError("bitext_share > 0 needs bitext groups")
 
     @property
     def steps_per_epoch(self) -> int:
@@ -65,11 +74,26 @@ class BatchSampler:
             x, y = rng.choice(len(langs), size=2, replace=False)
             return langs[int(x)], langs[int(y)]
 
-        return self._fill(pool, rng, pick)
+        n_bitext = round(self.batch_size * self.bitext_share)
+        batch = self._fill(pool, rng, pick, self.batch_size - n_bitext)
+        if n_bitext:
+            seen = {t.positive_key for t in batch}
+            batch += self._fill(self.bitext, rng, pick, n_bitext, seen)
+        return batch
 
-    def _fill(self, pool: Sequence[Group], rng: np.random.Generator, languages) -> list[Triplet]:
+    def _fill(
+        self,
+        pool: Sequence[Group],
+        rng: np.random.Generator,
+        languages,
+        size: int | None = None,
+        seen: set[int] | None = None,
+    ) -> list[Triplet]:
+        size = self.batch_size if size is None else size
         batch: list[Triplet] = []
-        seen: set[int] = set()
+        seen = set() if seen is None else seen
+        if size <= 0:
+            return batch
         for index in rng.permutation(len(pool)):
             group = pool[int(index)]
             query_lang, passage_lang = languages(group)
@@ -88,6 +112,6 @@ class BatchSampler:
                     example.positive_key,
                 )
             )
-            if len(batch) == self.batch_size:
+            if len(batch) == size:
                 break
         return batch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from synth.app.evaluate import evaluate_verifier
+from synth.app.evaluate import evaluate_bitext, evaluate_verifier
 
 
 def test_pairs_are_judged_and_measured_per_language(fake_context, tmp_path):
@@ -51,3 +51,21 @@ def test_points_give_each_pairs_p_supported_beside_its_gold_label(fake_context, 
     points = evaluate_verifier(fake_context(), path, points=True)["points"]
     assert points["supported"] == [True, False]
     assert points["p_supported"][0] > 0.5 > points["p_supported"][1]
+
+
+def test_bitext_accuracy_is_measured_both_ways_per_language(fake_context, tmp_path):
+    # the fake embedder knows "cat", "dog", "sun": "le cat again" (a bad translation of "the
+    # moon") finds "the cat", and "the moon" finds nothing better than the first line
+    own = ["le cat", "le dog", "le sun", "le cat again"]
+    english = ["the cat", "the dog", "the sun", "the moon"]
+    (tmp_path / "tatoeba.fra-eng.fra").write_text("\n".join(own), encoding="utf-8")
+    (tmp_path / "tatoeba.fra-eng.eng").write_text("\n".join(english), encoding="utf-8")
+    ctx = fake_context(["cat", "dog", "sun"])
+    result = evaluate_bitext(ctx, tmp_path, ["fra"])
+    assert result["per_language"]["fra"] == {
+        "pairs": 4,
+        "xx_to_en": 0.75,
+        "en_to_xx": 0.75,
+        "mean": 0.75,
+    }
+    assert result["mean"] == 0.75 and result["model_id"] == "fake-embedder"

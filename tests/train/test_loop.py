@@ -107,3 +107,33 @@ def test_restore_delta_brings_back_the_exported_weights(config, model_dir, tmp_p
         float((trained[n] - p.detach()).abs().max()) for n, p in trainer.ft.trainable.items()
     )
     assert worst < 1e-4, worst
+
+
+def test_gradient_caching_gives_the_loss_and_gradients_of_the_whole_batch(
+    config, model_dir, tmp_path
+):
+    """Batch 8 in mini-batches of 3 (GradCache) against the plain in-batch loss at once."""
+    from synth.train.loop import Trainer
+
+    plain = Trainer(
+        config.model_copy(update={"batch_size": 8, "dtype": "fp32"}),
+        tmp_path / "a",
+        _base(model_dir),
+    )
+    cached = Trainer(
+        config.model_copy(update={"batch_size": 8, "mini_batch_size": 3, "dtype": "fp32"}),
+        tmp_path / "b",
+        _base(model_dir),
+    )
+    assert plain.task.cached is None and cached.task.cached is not None
+    _, batch = next(iter(plain.sampler.batches(0)))
+    grads = []
+    for trainer in (plain, cached):
+        trainer.ft.train_mode(False)  # no dropout: both passes see the same network
+        loss = trainer.batch_loss(batch)
+        loss.backward()
+        layer = trainer.ft.bert.encoder.layer[5].output.dense.weight
+        grads.append((float(loss.detach()), layer.grad.clone()))
+    (loss_a, grad_a), (loss_b, grad_b) = grads
+    assert loss_b == pytest.approx(loss_a, rel=1e-4)
+    assert float((grad_a - grad_b).abs().max()) < 1e-4 * float(grad_a.abs().max()) + 1e-7

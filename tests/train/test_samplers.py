@@ -112,3 +112,59 @@ def test_invalid_strategy_or_alpha_is_rejected():
         BatchSampler([_groups(10)], batch_size=4, strategy="random")
     with pytest.raises(ValueError):
         BatchSampler([_groups(10)], batch_size=4, alpha=1.5)
+
+
+def _bitext(n: int, lang: str = "fra"):
+    from synth.retrieve.bitext import Bitext
+    from synth.train.data import groups_from_bitext
+
+    english = tuple(f"English sentence {i}." for i in range(n))
+    return groups_from_bitext([Bitext(lang, tuple(f"Phrase {i}." for i in range(n)), english)], 0)
+
+
+def test_translation_pairs_fill_their_share_of_cross_batches_and_never_mono_ones():
+    bitext = _bitext(300)
+    keys = {e.positive_key for g in bitext for e in g.by_lang.values()}
+    sampler = BatchSampler(
+        [_groups(100)], 20, "hybrid", 0.5, seed=4, bitext=bitext, bitext_share=0.25
+    )
+    kinds = set()
+    for kind, batch in _first_batches(sampler, 3):
+        kinds.add(kind)
+        from_bitext = [t for t in batch if t.positive_key in keys]
+        assert len(from_bitext) == (5 if kind == "cross" else 0)
+        assert all({t.query_lang, t.passage_lang} == {"fra", "eng"} for t in from_bitext)
+        assert len({t.positive_key for t in batch}) == len(batch)
+    assert kinds == {"mono", "cross"}
+
+
+def test_a_share_without_pairs_is_refused():
+    with pytest.raises(ValueError, match="bitext"):
+        BatchSampler([_groups(10)], 8, "cross", bitext_share=0.5)
+
+
+def test_a_translation_pair_is_one_group_and_equal_sentences_share_a_key():
+    from synth.retrieve.bitext import Bitext
+    from synth.train.data import groups_from_bitext
+
+    groups = groups_from_bitext(
+        [
+            Bitext(
+                "fra",
+                ("Il pleut.", "Tom a faim.", "Merci."),
+                ("It rains.", "Tom is hungry.", "Thanks."),
+            ),
+            Bitext("deu", ("Es regnet.", "Danke."), ("It rains.", "Thanks.")),
+            Bitext("ita", ("Piove.",), ("It rains.",)),  # one pair: no negative to draw
+        ],
+        seed=0,
+        negatives=2,
+    )
+    assert [g.qid for g in groups] == [
+        f"tatoeba-{x}" for x in ("fra-0", "fra-1", "fra-2", "deu-0", "deu-1")
+    ]
+    rain = groups[0].by_lang
+    assert rain["eng"].positive_key == groups[3].by_lang["eng"].positive_key
+    assert rain["fra"].question == rain["fra"].positive == "Il pleut."
+    assert rain["eng"].positive == "It rains." and "It rains." not in rain["eng"].negatives
+    assert len(rain["fra"].negatives) == 2 and "Il pleut." not in rain["fra"].negatives
