@@ -107,7 +107,18 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     env.filters["sources"] = sources_cell
     env.filters["md"] = md_escape
     env.filters["answer"] = md_answer
+    env.filters["safe_url"] = safe_url
     return env
+
+
+_SAFE_URL = re.compile(r"https?://[A-Za-z0-9.\-]{1,253}(?:/[A-Za-z0-9._~/\-]{0,500})?")
+
+
+def safe_url(url: str | None) -> str:
+    """`url` when it is a plain http(s) address (host and path, no query or fragment), else "":
+    a URL is the one field templates print without escaping (inside `\\url{}` or `<…>`), and a
+    brace, a backslash or a `>` from a hostile source must not break out of it."""
+    return url if url and _SAFE_URL.fullmatch(url) else ""
 
 
 def report_dict(report: Report) -> dict[str, Any]:

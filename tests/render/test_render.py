@@ -249,3 +249,27 @@ def test_latex_sets_arabic_runs_right_to_left_and_leaves_other_scripts_alone() -
 
     assert "{\\textdir TRT مرحبا بالعالم}" in escaped
     assert "中文" in escaped and escaped.count("textdir") == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.org/x}\\input{/etc/passwd}",
+        "https://example.org/a> <script>alert(1)</script>",
+        "javascript:alert(1)",
+        "http://example.org/ok?q={}",
+    ],
+)
+def test_a_source_url_that_could_break_out_is_left_out(url: str) -> None:
+    paper = Paper(PaperId("pdf:0123456789abcdef"), "A PDF", url=url)
+    report = _report(papers=(paper,))
+    for fmt in (Format.MD, Format.TEX):
+        out = render(report, fmt)
+        assert url not in out and "\\input{/etc" not in out and "<script" not in out
+
+
+def test_a_plain_source_url_is_linked() -> None:
+    paper = Paper(PaperId("pdf:0123456789abcdef"), "A PDF", url="https://example.org/papers/a.pdf")
+    report = _report(papers=(paper,))
+    assert "<https://example.org/papers/a.pdf>" in render(report, Format.MD)
+    assert "\\url{https://example.org/papers/a.pdf}" in render(report, Format.TEX)
