@@ -145,7 +145,8 @@ class Context:
         if self._verifier is not None:
             method = self._verifier.method
             return VerifierSpec("given", method, method, self._verifier.description)
-        return resolve_verifier(self.settings.verify.model, self.encoder_id)
+        verify = self.settings.verify
+        return resolve_verifier(verify.model, self.encoder_id, verify.runtime)
 
     @cached_property
     def verifier(self) -> Verifier:

@@ -99,6 +99,11 @@ class VerifySettings(BaseModel):
         "calibrated combiner, nli-e5-v2), 'similarity' (similarity-v1: two-way, no "
         "contradictions), or a trained verifier directory (delta, head, calibration).",
     )
+    runtime: Literal["torch", "onnx-int8"] = Field(
+        "torch",
+        description="Verifier runtime: 'torch' (the model as trained), or 'onnx-int8' (its int8 "
+        "ONNX export, no torch at inference).",
+    )
     top_k: int = Field(8, ge=1, description="Passages retrieved per claim.")
     max_quotes: int = Field(2, ge=1, description="Evidence sentences quoted per claim.")
     max_new_passages: int = Field(

@@ -131,6 +131,7 @@ class NliVerifier:
         bf16: bool = False,
         max_quotes: int = 2,
         max_candidates: int = 32,
+        scorer=None,
     ) -> None:
         if combiner is not None and encoder is None:
             raise ValueError("the combiner's cosine feature needs the retriever's encoder")
@@ -143,6 +144,9 @@ class NliVerifier:
         self.encoder = encoder
         self.bf16, self.max_quotes, self.max_candidates = bf16, max_quotes, max_candidates
         self._model = self._head = None
+        # None: the torch model; else an object whose .logits(claims, evidences) stands in for
+        # it (`verify.onnx_pairs.OnnxPairScorer`, the int8 runtime)
+        self.scorer = scorer
 
     def _load(self):
         if self._model is None:
@@ -175,6 +179,8 @@ class NliVerifier:
 
     def logits(self, claims: Sequence[str], evidences: Sequence[str]) -> np.ndarray:
         """(n, 3) raw cross-encoder logits."""
+        if self.scorer is not None:
+            return self.scorer.logits(claims, evidences)
         import torch
 
         model, head = self._load()

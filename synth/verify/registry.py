@@ -64,10 +64,13 @@ class VerifierSpec:
     description: str  # one sentence for a report's Methodology
     files: tuple[Path, ...] = ()  # delta, head, calibration (trained verifiers)
     combined: bool = False  # runs its combiner (fitted with this retriever)
+    runtime: str = "torch"  # or "onnx-int8"
 
 
-def resolve_verifier(name: str, encoder_id: str) -> VerifierSpec:
-    """The spec of the verifier `name` names, to run beside the retriever `encoder_id`.
+def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> VerifierSpec:
+    """The spec of the verifier `name` names, to run beside the retriever `encoder_id`, in
+    `runtime` ('torch', or 'onnx-int8': its int8 ONNX export; another identity, since its
+    probabilities differ slightly).
 
     Raises:
         ModelError: `name` is neither 'similarity' nor a directory with a trained verifier.
@@ -101,8 +104,9 @@ def resolve_verifier(name: str, encoder_id: str) -> VerifierSpec:
         method += "-no-combiner"
     tail = _COMBINED if combined else _TEMPERATURE
     description = _CROSS_ENCODER.format(data=data) + tail + _GUARDS
-    identity = f"{method}:{digest.hexdigest()[:12]}@{CODE_VERSION}"
-    return VerifierSpec(name, method, identity, description, tuple(files), combined)
+    suffix = "+onnx-int8" if runtime == "onnx-int8" else ""
+    identity = f"{method}{suffix}:{digest.hexdigest()[:12]}@{CODE_VERSION}"
+    return VerifierSpec(name, method, identity, description, tuple(files), combined, runtime)
 
 
 def load_verifier(
@@ -125,6 +129,16 @@ def load_verifier(
     delta, head, calibration_path = spec.files
     calibration = json.loads(calibration_path.read_text(encoding="utf-8"))
     model_id, model_dir = delta_model_dir(models_dir, delta, progress, "verifier")
+    scorer = None
+    if spec.runtime == "onnx-int8":
+        from synth.verify.onnx_pairs import OnnxPairScorer
+        from synth.weights.onnx import onnx_model_dir
+
+        head_id = hashlib.sha256(head.read_bytes()).hexdigest()[:10]
+        target = onnx_model_dir(
+            models_dir, f"{model_id}+head-{head_id}", model_dir, progress, head=head
+        )
+        scorer = OnnxPairScorer(target, int(calibration.get("max_length", 256)))
     verifier = NliVerifier(
         model_dir,
         head,
@@ -136,5 +150,6 @@ def load_verifier(
         model_id=model_id,
         bf16=bf16,
         max_quotes=max_quotes,
+        scorer=scorer,
     )
     return verifier

@@ -2,12 +2,16 @@
 
 Exported once per model id into the model cache (`<model id>.onnx-int8.e<EXPORT_VERSION>`),
 atomically: a `.part` folder renamed into place. The export itself needs torch and `onnx`;
-running the result needs only onnxruntime and tokenizers (`retrieve.onnx_embed`).
+running the result needs only onnxruntime and tokenizers (`retrieve.onnx_embed` for the
+retriever, `verify.onnx_pairs` for the verifier, whose graph ends in its head's logits).
 
-Quantisation: onnxruntime's dynamic int8, per output channel. Measured on e5-small (2026-11,
-one thread): 2.3x the passages/s of torch fp32, mean cosine 0.996 to fp32 vectors (per-tensor
-scales gave 0.986). Whether retrieval metrics stay within 0.005 mAP is a benchmark question
-(BENCHMARKS.md), which is why this runtime is opt-in (`retrieve.runtime = "onnx-int8"`).
+Quantisation: onnxruntime's dynamic int8, per output channel, of the weight MatMuls of the
+attention projections and the feed-forward up-projection only. Measured on XQuAD-R test
+(BENCHMARKS.md, 2026-11-30): quantising every MatMul lost 0.011 Cr and 0.015 Mul mAP, and every
+variant that quantised the feed-forward down-projection (whose input, after GELU, has outlier
+features that a per-tensor activation scale flattens) lost about as much; this selection keeps
+Mo/Cr/Mul within 0.002 of fp32 at 1.6x the passages/s of the fp32 graph. The embedding table
+and the verifier's head stay fp32.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import ModelError
 
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the selective quantisation above (1 quantised every MatMul)
 MODEL_FILE = "model.onnx"
 META_FILE = "synth_onnx.json"
 
@@ -32,10 +36,17 @@ def onnx_dir_name(model_id: str) -> str:
 
 
 def onnx_model_dir(
-    models_dir: Path, model_id: str, source_dir: Path, progress: Progress = NullProgress()
+    models_dir: Path,
+    model_id: str,
+    source_dir: Path,
+    progress: Progress = NullProgress(),
+    *,
+    head: Path | None = None,
 ) -> Path:
     """The int8 ONNX export of the encoder in `source_dir` (a sentence-transformers folder
-    whose root holds the BERT weights and tokenizer.json), built on first use.
+    whose root holds the BERT weights and tokenizer.json), built on first use. Its output is
+    the last hidden states; with `head` (a linear head's safetensors: the verifier's), the
+    head's logits over the mean-pooled states instead (`model_id` must then name the head).
 
     Raises:
         ModelError: the export failed (the partial folder is removed).
@@ -43,12 +54,13 @@ def onnx_model_dir(
     target = models_dir / onnx_dir_name(model_id)
     if (target / MODEL_FILE).is_file() and (target / META_FILE).is_file():
         return target
-    progress.status("exporting the encoder to ONNX with int8 weights (once, ~20 s)…")
+    what = "the verifier" if head else "the encoder"
+    progress.status(f"exporting {what} to ONNX with int8 weights (once, ~20 s)…")
     part = target.with_name(target.name + ".part")
     shutil.rmtree(part, ignore_errors=True)
     part.mkdir(parents=True)
     try:
-        _export(source_dir, part)
+        _export(source_dir, part, head)
         shutil.copy(source_dir / "tokenizer.json", part / "tokenizer.json")
         config = json.loads((source_dir / "config.json").read_text(encoding="utf-8"))
         meta = {
@@ -56,7 +68,7 @@ def onnx_model_dir(
             "export_version": EXPORT_VERSION,
             "hidden_size": config["hidden_size"],
             "max_length": _max_length(source_dir),
-            "quantization": "dynamic int8, per channel (onnxruntime)",
+            "quantization": "dynamic int8 per channel: attention and feed-forward-up weights",
         }
         (part / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         shutil.rmtree(target, ignore_errors=True)
@@ -77,7 +89,7 @@ def _max_length(source_dir: Path) -> int:
     return 512
 
 
-def _export(source_dir: Path, out_dir: Path) -> None:
+def _export(source_dir: Path, out_dir: Path, head: Path | None = None) -> None:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
@@ -95,6 +107,29 @@ def _export(source_dir: Path, out_dir: Path) -> None:
         def forward(self, input_ids, attention_mask):
             return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
+    class PooledLogits(torch.nn.Module):
+        """Mean pooling over real tokens, then the linear head (as `verify.nli.pair_logits`)."""
+
+        def __init__(self, bert, linear) -> None:
+            super().__init__()
+            self.bert, self.linear = bert, linear
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask)
+            mask = attention_mask.unsqueeze(-1).float()
+            pooled = (hidden.last_hidden_state * mask).sum(1) / mask.sum(1)
+            return self.linear(pooled)
+
+    if head is None:
+        module, output = LastHidden(model), "last_hidden_state"
+        dynamic_out = {0: "batch", 1: "tokens"}
+    else:
+        from safetensors.torch import load_file
+
+        state = load_file(str(head))
+        linear = torch.nn.Linear(state["weight"].shape[1], state["weight"].shape[0])
+        linear.load_state_dict(state)
+        module, output, dynamic_out = PooledLogits(model, linear.eval()), "logits", {0: "batch"}
     ids = torch.tensor([[0, 100, 200, 2], [0, 300, 2, 1]])
     mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
     fp32 = out_dir / "model.fp32.onnx"
@@ -103,23 +138,35 @@ def _export(source_dir: Path, out_dir: Path) -> None:
     with torch.no_grad(), warnings.catch_warnings(), _quiet_root_logger():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            LastHidden(model),
+            module,
             (ids, mask),
             str(fp32),
             input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={
-                "input_ids": dynamic,
-                "attention_mask": dynamic,
-                "last_hidden_state": dynamic,
-            },
+            output_names=[output],
+            dynamic_axes={"input_ids": dynamic, "attention_mask": dynamic, output: dynamic_out},
             opset_version=17,
             dynamo=False,
         )
+        import onnx
+
+        matmuls = [n.name for n in onnx.load(str(fp32)).graph.node if n.op_type == "MatMul"]
         quantize_dynamic(
-            str(fp32), str(out_dir / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True
+            str(fp32),
+            str(out_dir / MODEL_FILE),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+            nodes_to_exclude=[n for n in matmuls if not _quantised(n)],
+            extra_options={"MatMulConstBOnly": True},  # weights only, never act x act
         )
     fp32.unlink()
+
+
+def _quantised(node: str) -> bool:
+    """Whether a MatMul (named by torch's exporter, e.g.
+    /bert/encoder/layer.3/intermediate/dense/MatMul) gets int8 weights: the attention
+    projections and the feed-forward up-projection."""
+    return "/attention/" in node or "/intermediate/" in node
 
 
 @contextmanager

@@ -45,7 +45,7 @@ def test_rankings_agree_with_the_fp32_model(onnx_embedder, model_dir):
 
 
 def test_its_vectors_are_cached_under_their_own_model_id(onnx_embedder):
-    assert onnx_embedder.model_id.endswith("+onnx-int8.e1")
+    assert onnx_embedder.model_id.endswith("+onnx-int8.e2")
 
 
 def test_the_int8_runtime_encodes_without_importing_torch(onnx_embedder):
