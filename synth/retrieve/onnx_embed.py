@@ -15,9 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from synth.core.runtime import default_threads
-from synth.weights.onnx import EXPORT_VERSION, META_FILE, MODEL_FILE
-
-PAD_ID = 1  # XLM-R's <pad>
+from synth.weights.onnx import EXPORT_VERSION, META_FILE, open_export, padded
 
 
 class OnnxEmbedder:
@@ -33,17 +31,9 @@ class OnnxEmbedder:
 
     def _load(self):
         if self._session is None:
-            import onnxruntime
-            from tokenizers import Tokenizer
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            self._session = onnxruntime.InferenceSession(
-                str(self.model_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            self._session, self._tokenizer = open_export(
+                self.model_dir, self.max_length, self.threads
             )
-            self._tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-            self._tokenizer.enable_truncation(self.max_length)
-            self._tokenizer.no_padding()
         return self._session, self._tokenizer
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -55,13 +45,7 @@ class OnnxEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            encodings = tokenizer.encode_batch([texts[i] for i in rows])
-            width = max(len(e.ids) for e in encodings)
-            ids = np.full((len(rows), width), PAD_ID, dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, encoding in enumerate(encodings):
-                ids[r, : len(encoding.ids)] = encoding.ids
-                mask[r, : len(encoding.ids)] = 1
+            ids, mask = padded(tokenizer.encode_batch([texts[i] for i in rows]))
             hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)  # (b, dim)
             pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)

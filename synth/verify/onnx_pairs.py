@@ -12,9 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from synth.core.runtime import default_threads
-from synth.weights.onnx import MODEL_FILE
-
-PAD_ID = 1  # XLM-R's <pad>
+from synth.weights.onnx import open_export, padded
 
 
 class OnnxPairScorer:
@@ -27,18 +25,9 @@ class OnnxPairScorer:
 
     def _load(self):
         if self._session is None:
-            import onnxruntime
-            from tokenizers import Tokenizer
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            self._session = onnxruntime.InferenceSession(
-                str(self.model_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            self._session, self._tokenizer = open_export(
+                self.model_dir, self.max_length, self.threads, pairs=True
             )
-            tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-            tokenizer.enable_truncation(self.max_length, strategy="longest_first")
-            tokenizer.no_padding()
-            self._tokenizer = tokenizer
         return self._session, self._tokenizer
 
     def logits(self, claims: Sequence[str], evidences: Sequence[str]) -> np.ndarray:
@@ -50,14 +39,10 @@ class OnnxPairScorer:
         out = np.zeros((len(claims), 3), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            encodings = tokenizer.encode_batch(
-                [("query: " + claims[i], "passage: " + evidences[i]) for i in rows]
+            ids, mask = padded(
+                tokenizer.encode_batch(
+                    [("query: " + claims[i], "passage: " + evidences[i]) for i in rows]
+                )
             )
-            width = max(len(e.ids) for e in encodings)
-            ids = np.full((len(rows), width), PAD_ID, dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, encoding in enumerate(encodings):
-                ids[r, : len(encoding.ids)] = encoding.ids
-                mask[r, : len(encoding.ids)] = 1
             out[rows] = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         return out

@@ -23,6 +23,8 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import ModelError
 
@@ -160,6 +162,40 @@ def _export(source_dir: Path, out_dir: Path, head: Path | None = None) -> None:
             extra_options={"MatMulConstBOnly": True},  # weights only, never act x act
         )
     fp32.unlink()
+
+
+# running an export (no torch) ------------------------------------------------------------
+PAD_ID = 1  # XLM-R's <pad>
+
+
+def open_export(model_dir: Path, max_length: int, threads: int, *, pairs: bool = False):
+    """(onnxruntime session, tokenizer cutting at `max_length`; longest-first for pairs)."""
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    session = onnxruntime.InferenceSession(
+        str(model_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+    )
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    if pairs:
+        tokenizer.enable_truncation(max_length, strategy="longest_first")
+    else:
+        tokenizer.enable_truncation(max_length)
+    tokenizer.no_padding()
+    return session, tokenizer
+
+
+def padded(encodings) -> tuple[np.ndarray, np.ndarray]:
+    """(input_ids, attention_mask) of a batch of tokenizers encodings, padded to the longest."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.full((len(encodings), width), PAD_ID, dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        ids[row, : len(encoding.ids)] = encoding.ids
+        mask[row, : len(encoding.ids)] = 1
+    return ids, mask
 
 
 def _quantised(node: str) -> bool:
