@@ -98,7 +98,7 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
     llm_note = ""
     if ctx.llm is not None and claims:
         answer, llm_note = llm_answer(ctx, question, verdicts, checks, answer)
-    verifier = ctx.verifier
+    verifier = ctx.verifier_spec  # its name and description: loading it is for verifying
     facts = RunFacts(
         library_description=description,
         papers_considered=len(papers),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -50,7 +51,12 @@ class SentenceTransformerEmbedder:
         self.settings = settings
         self.dim = hidden_size(model_dir)
         self._model = None
-        self.bf16 = use_bf16(settings.dtype)
+
+    @cached_property
+    def bf16(self) -> bool:
+        # asked on first encode, not at construction: deciding imports torch, which a run
+        # served by the ONNX runtime or by stored vectors never needs
+        return use_bf16(self.settings.dtype)
 
     def _load(self):
         if self._model is None:

@@ -78,6 +78,18 @@ def test_a_second_report_reparses_and_reembeds_nothing(fake_context, pdfs, monke
     assert not [t for t in encoded if t.startswith("passage: ")], "passages were re-embedded"
 
 
+def test_a_second_report_loads_no_verifier(fake_context, pdfs, monkeypatch):
+    """Stored verdicts answer it; the Methodology's verifier line comes from the spec."""
+    from synth.app.context import Context
+
+    question = "Do sparse widgets help retrieval?"
+    first = build_report(fake_context(KEYWORDS), question, pdfs)
+    again = fake_context(KEYWORDS)
+    monkeypatch.setattr(Context, "verifier", property(lambda self: pytest.fail("loaded")))
+    second = build_report(again, question, pdfs)
+    assert second.methodology == first.methodology and second.verdicts == first.verdicts
+
+
 def test_every_run_is_recorded_and_a_failed_one_says_so(fake_context, pdfs):
     ctx = fake_context(KEYWORDS)
     build_report(ctx, "Do sparse widgets help retrieval?", pdfs)
