@@ -267,7 +267,7 @@ def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:
     papers = resolve_sources(ctx, sources)
     passages = ctx.library.passages([p.id for p in papers])
     passages = _within_budget(ctx, claim.text, passages)
-    index = PassageIndex(passages, ctx.encoder.passages([p.text for p in passages], ctx.progress))
+    index = index_passages(ctx.encoder, passages, ctx.progress)
     (verdict,) = verify_claims(
         [claim],
         ctx.library,
@@ -306,7 +306,13 @@ def passage_index(
     progress: Progress = NullProgress(),
 ) -> PassageIndex:
     """The passages of these papers, embedded (through the cache) and indexed."""
-    passages = library.passages(ids)
+    return index_passages(encoder, library.passages(ids), progress)
+
+
+def index_passages(
+    encoder: CachedEncoder, passages: Sequence[Passage], progress: Progress = NullProgress()
+) -> PassageIndex:
+    """These passages, embedded (through the cache) and indexed."""
     return PassageIndex(passages, encoder.passages([p.text for p in passages], progress))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -27,19 +28,16 @@ class OnnxEmbedder:
         self.max_length = int(meta["max_length"])
         self.batch_size = batch_size
         self.threads = threads or default_threads()
-        self._session = self._tokenizer = None
 
-    def _load(self):
-        if self._session is None:
-            self._session, self._tokenizer = open_export(
-                self.model_dir, self.max_length, self.threads
-            )
-        return self._session, self._tokenizer
+    @cached_property
+    def _opened(self):
+        """(session, tokenizer), opened on first use."""
+        return open_export(self.model_dir, self.max_length, self.threads)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        session, tokenizer = self._load()
+        session, tokenizer = self._opened
         # length-sorted batches: padding to the longest of a batch wastes least
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

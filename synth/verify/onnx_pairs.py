@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -21,20 +22,17 @@ class OnnxPairScorer:
         self.max_length = max_length
         self.batch_size = batch_size
         self.threads = threads or default_threads()
-        self._session = self._tokenizer = None
 
-    def _load(self):
-        if self._session is None:
-            self._session, self._tokenizer = open_export(
-                self.model_dir, self.max_length, self.threads, pairs=True
-            )
-        return self._session, self._tokenizer
+    @cached_property
+    def _opened(self):
+        """(session, tokenizer), opened on first use."""
+        return open_export(self.model_dir, self.max_length, self.threads, pairs=True)
 
     def logits(self, claims: Sequence[str], evidences: Sequence[str]) -> np.ndarray:
         """(n, 3) logits in `verify.nli.LABELS` order."""
         if not claims:
             return np.zeros((0, 3), dtype=np.float32)
-        session, tokenizer = self._load()
+        session, tokenizer = self._opened
         order = sorted(range(len(claims)), key=lambda i: len(claims[i]) + len(evidences[i]))
         out = np.zeros((len(claims), 3), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
