@@ -16,17 +16,31 @@ from pathlib import Path
 import numpy as np
 
 from synth.core.runtime import default_threads
-from synth.weights.onnx import EXPORT_VERSION, META_FILE, open_export, padded
+from synth.weights.onnx import (
+    EXPORT_VERSION,
+    MAX_BATCH_TOKENS,
+    META_FILE,
+    open_export,
+    padded,
+    token_batches,
+)
 
 
 class OnnxEmbedder:
-    def __init__(self, model_dir: Path, model_id: str, batch_size: int = 32, threads: int = 0):
+    def __init__(
+        self,
+        model_dir: Path,
+        model_id: str,
+        batch_size: int = 32,
+        threads: int = 0,
+        max_tokens: int = MAX_BATCH_TOKENS,
+    ):
         meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
         self.model_dir = model_dir
         self.model_id = f"{model_id}+onnx-int8.e{EXPORT_VERSION}"
         self.dim = int(meta["hidden_size"])
         self.max_length = int(meta["max_length"])
-        self.batch_size = batch_size
+        self.batch_size, self.max_tokens = batch_size, max_tokens
         self.threads = threads or default_threads()
 
     @cached_property
@@ -38,12 +52,11 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         session, tokenizer = self._opened
-        # length-sorted batches: padding to the longest of a batch wastes least
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        encodings = tokenizer.encode_batch(list(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            ids, mask = padded(tokenizer.encode_batch([texts[i] for i in rows]))
+        lengths = [len(e.ids) for e in encodings]
+        for rows in token_batches(lengths, self.batch_size, self.max_tokens):
+            ids, mask = padded([encodings[i] for i in rows])
             hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)  # (b, dim)
             pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)

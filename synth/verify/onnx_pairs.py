@@ -13,14 +13,21 @@ from pathlib import Path
 import numpy as np
 
 from synth.core.runtime import default_threads
-from synth.weights.onnx import open_export, padded
+from synth.weights.onnx import MAX_BATCH_TOKENS, open_export, padded, token_batches
 
 
 class OnnxPairScorer:
-    def __init__(self, model_dir: Path, max_length: int, batch_size: int = 16, threads: int = 0):
+    def __init__(
+        self,
+        model_dir: Path,
+        max_length: int,
+        batch_size: int = 16,
+        threads: int = 0,
+        max_tokens: int = MAX_BATCH_TOKENS,
+    ):
         self.model_dir = model_dir
         self.max_length = max_length
-        self.batch_size = batch_size
+        self.batch_size, self.max_tokens = batch_size, max_tokens
         self.threads = threads or default_threads()
 
     @cached_property
@@ -33,14 +40,12 @@ class OnnxPairScorer:
         if not claims:
             return np.zeros((0, 3), dtype=np.float32)
         session, tokenizer = self._opened
-        order = sorted(range(len(claims)), key=lambda i: len(claims[i]) + len(evidences[i]))
+        encodings = tokenizer.encode_batch(
+            [("query: " + c, "passage: " + e) for c, e in zip(claims, evidences, strict=True)]
+        )
         out = np.zeros((len(claims), 3), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            ids, mask = padded(
-                tokenizer.encode_batch(
-                    [("query: " + claims[i], "passage: " + evidences[i]) for i in rows]
-                )
-            )
+        lengths = [len(e.ids) for e in encodings]
+        for rows in token_batches(lengths, self.batch_size, self.max_tokens):
+            ids, mask = padded([encodings[i] for i in rows])
             out[rows] = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         return out

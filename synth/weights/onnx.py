@@ -20,6 +20,7 @@ import json
 import logging
 import shutil
 import warnings
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from synth.core.errors import ModelError
 EXPORT_VERSION = 2  # 2: the selective quantisation above (1 quantised every MatMul)
 MODEL_FILE = "model.onnx"
 META_FILE = "synth_onnx.json"
+# Tokens per inference batch (rows x longest row): @@MEASURE@@
+MAX_BATCH_TOKENS = 4096
 
 
 def onnx_dir_name(model_id: str) -> str:
@@ -185,6 +188,26 @@ def open_export(model_dir: Path, max_length: int, threads: int, *, pairs: bool =
         tokenizer.enable_truncation(max_length)
     tokenizer.no_padding()
     return session, tokenizer
+
+
+def token_batches(lengths: Sequence[int], max_rows: int, max_tokens: int) -> list[list[int]]:
+    """Row indices, shortest first, grouped so that a group padded to its longest text holds
+    at most `max_tokens` tokens (and `max_rows` rows): many short texts per batch, few long
+    ones. onnxruntime keeps the largest activations it has seen in its arena, so the budget
+    bounds the memory a run keeps, whatever the texts (a text longer than the budget goes
+    alone)."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        full = len(current) == max_rows or (len(current) + 1) * lengths[i] > max_tokens
+        if current and full:
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
 
 
 def padded(encodings) -> tuple[np.ndarray, np.ndarray]:
