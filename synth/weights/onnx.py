@@ -32,7 +32,7 @@ from synth.core.errors import ModelError
 EXPORT_VERSION = 2  # 2: the selective quantisation above (1 quantised every MatMul)
 MODEL_FILE = "model.onnx"
 META_FILE = "synth_onnx.json"
-# Tokens per inference batch (rows x longest row): @@MEASURE@@
+# Tokens per inference batch (rows x longest row); `python -m bench.onnx_batch` times the choices.
 MAX_BATCH_TOKENS = 4096
 
 
