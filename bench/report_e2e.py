@@ -1,10 +1,12 @@
 """End-to-end time and peak memory of `synth report` on the bundled corpus, cold and warm.
 
-cold  = a fresh SYNTH_HOME: converts the encoder, loads the corpus, embeds abstracts/passages.
+cold  = a fresh SYNTH_HOME: converts the encoder, loads the corpus, embeds abstracts/passages
+        (with --models DIR, a converted model cache is shared: cold minus the one-time model
+        build, which the fast-inference issue reports separately).
 warm  = the same home again: everything cached, only the question and claims are embedded.
 Each run is its own process; peak memory is that process's max RSS (os.wait4).
 
-    python -m bench.report_e2e [--repeats 3] [--question Q ...]
+    python -m bench.report_e2e [--repeats 3] [--question Q ...] [--models DIR]
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ QUESTIONS = [
 ]
 
 
-def run_once(question: str, home: str) -> dict:
+def run_once(question: str, home: str, models: str | None = None) -> dict:
     env = {**os.environ, "SYNTH_HOME": home}
     env.pop("SYNTH_RETRIEVE__MODEL_DIR", None)  # cold means cold: the model cache is in home
+    if models:
+        env["SYNTH_RETRIEVE__MODEL_DIR"] = models
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "synth", "-q", "report", "--question", question, "-f", "json"],
@@ -46,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--question", action="append")
+    parser.add_argument("--models", help="a converted model cache to share (see above)")
     args = parser.parse_args()
     questions = args.question or QUESTIONS
     results = []
@@ -53,8 +58,8 @@ def main() -> None:
         cold, warm = [], []
         for _ in range(args.repeats):
             with tempfile.TemporaryDirectory() as home:
-                cold.append(run_once(question, home))
-                warm.append(run_once(question, home))
+                cold.append(run_once(question, home, args.models))
+                warm.append(run_once(question, home, args.models))
         summary = {
             "question": question,
             "cold": cold,
@@ -75,6 +80,7 @@ def main() -> None:
         "report_e2e",
         [sys.executable, "-m", "bench.report_e2e", *sys.argv[1:]],
         repeats=args.repeats,
+        shared_models=bool(args.models),
         results=results,
     )
     print(write_result("report_e2e", data))
