@@ -53,7 +53,8 @@ def test_the_shipped_verifier_resolves_with_its_recorded_retriever():
 
     default_retriever = resolve_encoder("default")[0]
     spec = resolve_verifier("default", default_retriever)
-    assert spec.combined and spec.method == "nli-e5-v2"
+    assert spec.combined and spec.method == "nli-e5-v4"
+    assert "IndoNLI" in spec.description, "the Methodology names what it was trained on"
 
 
 def test_a_directory_without_a_verifier_is_a_clear_error(tmp_path):
