@@ -61,10 +61,10 @@ def speed(models: list[str], runtimes: list[str], n_texts: int = 1000) -> dict:
     texts = [s.text for s in data.sentences[::step]][:n_texts]
     out: dict[str, dict] = {}
     settings = load_settings()
+    models_dir = settings.retrieve.model_dir or Home(settings.home).models
     for model in models:
         for runtime in runtimes:
             section = settings.retrieve.model_copy(update={"model": model, "runtime": runtime})
-            models_dir = settings.retrieve.model_dir or Home(settings.home).models
             embedder = load_embedder(models_dir, section)
             embedder.encode([PASSAGE_PREFIX + t for t in texts[:64]])  # warm-up
             runs = []
