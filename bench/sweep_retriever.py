@@ -1,7 +1,7 @@
 """Retriever v3 sweep: one factor at a time from a base recipe, judged on the dev articles.
 
     python -m bench.sweep_retriever --out runs/sweep-v3 [--base bench/configs/retriever_v3.toml]
-        [--stages alpha,tatoeba_share,batch_size] [--threads 2]
+        [--stages alpha,tatoeba_share[,batch_size,temperature]] [--threads 2]
 
 Each stage trains one run per value of its factor (the others at the best values so far) and
 keeps the value whose best checkpoint has the highest dev score (mean of Mo/Cr/Mul mAP on the
@@ -25,9 +25,12 @@ from pathlib import Path
 
 from bench.manifest import ROOT, manifest, write_result
 
+# The base recipe's value comes first in each stage, so an interrupted sweep has the base run to
+# compare against, and the next stage finds that run already done (same directory) instead of
+# training it again.
 STAGES: dict[str, list] = {
-    "alpha": [0.25, 0.5, 0.75],
-    "tatoeba_share": [0.0, 0.25, 0.5],
+    "alpha": [0.5, 0.25, 0.75],
+    "tatoeba_share": [0.25, 0.0, 0.5],
     "batch_size": [256, 512],
     "temperature": [0.02, 0.05],
 }
@@ -72,7 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--base", type=Path, default=ROOT / "bench/configs/retriever_v3.toml")
-    parser.add_argument("--stages", default="alpha,tatoeba_share,batch_size")
+    parser.add_argument("--stages", default="alpha,tatoeba_share")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 

@@ -11,6 +11,7 @@ the lowest loss on the `calibration` split is kept; then a temperature is fitted
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,31 @@ from synth.verify.nli import CALIBRATION_FILE, DELTA_FILE, HEAD_FILE, LABELS, ma
 from synth.weights import hidden_size
 
 LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
+# How a report's Methodology names each training source (`Pair.source`); unknown ones by key.
+SOURCE_NAMES = {
+    "snli": "SNLI",
+    "indonli": "IndoNLI",
+    "farstail": "FarsTail",
+    "klue_nli": "KLUE-NLI",
+    "jnli": "JNLI",
+    "check_covid": "Check-COVID",
+    "tatoeba": "Tatoeba translation pairs",
+    "scifact": "SciFact",
+    "lareqa": "XQuAD-R",
+    "unarxive": "unarXive sentences",
+    "edit": "rule-made contradictions",
+}
+# A verifier trained here is named by its recipe, not a release: releases set their own name.
+TRAINED_METHOD = "nli-e5"
+
+
+def training_data_line(pairs: list[Pair]) -> str:
+    """The training sources of `pairs`, most pairs first, as a report names them."""
+    counts = Counter(p.source for p in pairs)
+    names = [SOURCE_NAMES.get(s, s) for s, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 # the natural claim-verification sets (real claims against real evidence) are drawn more often
 WEIGHTED_SOURCES = ("scifact", "check_covid")
 
@@ -209,6 +235,8 @@ class VerifierTrainer:
         gold = np.array([LABEL_INDEX[p.label] for p in self.splits["calibration"]])
         scaler = TemperatureScaler.fit(logits, gold)
         calibration = {
+            "method": TRAINED_METHOD,
+            "training_data": training_data_line(self.splits["train"]),
             "temperature": scaler.temperature,
             "fitted_on": "calibration split",
             "pairs": int(len(gold)),

@@ -92,6 +92,7 @@ def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> Veri
     # the same retriever in another runtime (int8 ONNX) gives cosines within ~0.004: same model
     retriever = encoder_id.split("+onnx-int8")[0]
     combined = has_combiner and fitted_with in (None, retriever)
+    # training writes its method; older exports are the v1 (no combiner) and v2 releases
     method = calibration.get("method") or ("nli-e5-v2" if has_combiner else "nli-e5-v1")
     data = calibration.get("training_data") or _DEFAULT_DATA
     if has_combiner and not combined:
