@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -76,6 +77,21 @@ class VerifierConfig(BaseModel):
     checkpoint_every: int = Field(25, ge=1)
     dtype: Dtype = "auto"
     threads: int = 0
+    combiner_fit: Literal["calibration", "claims"] = Field(
+        "calibration",
+        description="The held-out pairs the combiner is fitted on: the calibration split "
+        "(stratified over every source), or the dev side's claim-verification pairs (SciFact, "
+        "Check-COVID; English only), which cost cross-language pairs (`bench.combiner_fit`).",
+    )
+
+
+def combiner_pairs(splits: dict[str, list[Pair]], fit: str) -> list[Pair]:
+    """The held-out pairs the combiner is fitted on (see `VerifierConfig.combiner_fit`)."""
+    if fit == "calibration":
+        return splits["calibration"]
+    held_out = splits["calibration"] + splits.get("dev_rest", [])
+    claims = [p for p in held_out if p.source in WEIGHTED_SOURCES]
+    return claims or splits["calibration"]  # data without claim-verification sets
 
 
 class VerifierTask:
@@ -122,9 +138,11 @@ class VerifierTask:
         return F.cross_entropy(self.logits(batch), targets, weight=self.class_weights)
 
     def split_logits(self, name: str) -> np.ndarray:
+        return self.pairs_logits(self.splits[name])
+
+    def pairs_logits(self, pairs: list[Pair]) -> np.ndarray:
         import torch
 
-        pairs = self.splits[name]
         with torch.no_grad():
             return np.concatenate(
                 [self.logits(pairs[i : i + 64]).float().numpy() for i in range(0, len(pairs), 64)]
@@ -243,11 +261,13 @@ class VerifierTrainer:
             "max_length": self.config.max_length,
         }
         if self.retriever is not None:
-            pairs = self.splits["calibration"]
+            pairs = combiner_pairs(self.splits, self.config.combiner_fit)
             claims, evidences = [p.claim for p in pairs], [p.evidence for p in pairs]
             cosines = retriever_cosines(self.retriever, claims, evidences)
-            features = pair_features(logits, cosines, claims, evidences)
-            calibration["combiner"] = Combiner.fit(features, gold).to_dict()
+            features = pair_features(self.task.pairs_logits(pairs), cosines, claims, evidences)
+            targets = np.array([LABEL_INDEX[p.label] for p in pairs])
+            calibration["combiner"] = Combiner.fit(features, targets).to_dict()
             calibration["combiner_retriever"] = self.retriever.model_id
+            calibration["combiner_fitted_on"] = f"{self.config.combiner_fit} ({len(pairs)} pairs)"
         (best / CALIBRATION_FILE).write_text(json.dumps(calibration, indent=2))
         return best

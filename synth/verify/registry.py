@@ -67,6 +67,12 @@ class VerifierSpec:
     runtime: str = "torch"  # or "onnx-int8"
 
 
+def _same_model(a: str, b: str) -> bool:
+    """Whether two retriever ids name the same weights: the int8 ONNX runtime of a retriever
+    gives cosines within ~0.004 of its torch model, so a combiner fitted beside one fits both."""
+    return a.split("+onnx-int8")[0] == b.split("+onnx-int8")[0]
+
+
 def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> VerifierSpec:
     """The spec of the verifier `name` names, to run beside the retriever `encoder_id`, in
     `runtime` ('torch', or 'onnx-int8': its int8 ONNX export; another identity, since its
@@ -89,9 +95,7 @@ def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> Veri
         digest.update(path.read_bytes())
     has_combiner = "combiner" in calibration
     fitted_with = calibration.get("combiner_retriever")
-    # the same retriever in another runtime (int8 ONNX) gives cosines within ~0.004: same model
-    retriever = encoder_id.split("+onnx-int8")[0]
-    combined = has_combiner and fitted_with in (None, retriever)
+    combined = has_combiner and (fitted_with is None or _same_model(fitted_with, encoder_id))
     # training writes its method; older exports are the v1 (no combiner) and v2 releases
     method = calibration.get("method") or ("nli-e5-v2" if has_combiner else "nli-e5-v1")
     data = calibration.get("training_data") or _DEFAULT_DATA

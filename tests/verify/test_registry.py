@@ -60,3 +60,10 @@ def test_the_shipped_verifier_resolves_with_its_recorded_retriever():
 def test_a_directory_without_a_verifier_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="no trained verifier"):
         resolve_verifier(str(tmp_path), "r")
+
+
+def test_a_combiner_fitted_beside_one_runtime_of_a_retriever_runs_beside_the_other(tmp_path):
+    directory = _trained(tmp_path, combiner={}, combiner_retriever="retriever-a+onnx-int8.e2")
+    assert resolve_verifier(str(directory), "retriever-a").combined
+    assert resolve_verifier(str(directory), "retriever-a+onnx-int8.e2").combined
+    assert not resolve_verifier(str(directory), "retriever-b+onnx-int8.e2").combined
