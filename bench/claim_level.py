@@ -46,6 +46,25 @@ def read_abstracts(directory: Path) -> dict[str, list[str]]:
     return {r["cord_id"]: r["abstract"] for r in map(json.loads, text.splitlines()) if r}
 
 
+def claim_hits(encoder, rows: list[dict], abstracts: dict[str, list[str]], top_k: int):
+    """(claims, hits): each claim and the top `top_k` passages of its cited abstract, chunked
+    as synth chunks a paper's page and ranked by the retriever."""
+    from synth.core.ids import PaperId
+    from synth.core.settings import ParseSettings
+    from synth.core.types import Claim, Hit, Page
+    from synth.parse.chunk import chunk_page
+
+    claims = [Claim(r["id"], r["claim"]) for r in rows]
+    hits = []
+    for row, vector in zip(rows, encoder.queries([r["claim"] for r in rows]), strict=True):
+        page = Page(PaperId(f"cord:{row['cord_id']}"), 0, " ".join(abstracts[row["cord_id"]]))
+        passages = chunk_page(page, ParseSettings())
+        scores = encoder.passages([p.text for p in passages]) @ vector
+        order = np.argsort(-scores)[:top_k]
+        hits.append([Hit(passages[i], float(scores[i]), r + 1) for r, i in enumerate(order)])
+    return claims, hits
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verifier", default="default")
@@ -57,11 +76,8 @@ def main() -> None:
 
     from synth.app.context import Context
     from synth.core.console import NullProgress
-    from synth.core.ids import PaperId
-    from synth.core.settings import ParseSettings, load_settings
-    from synth.core.types import Claim, Hit, Page
+    from synth.core.settings import load_settings
     from synth.extract.evidence import candidate_spans
-    from synth.parse.chunk import chunk_page
     from synth.verify.calibration import binary_ece, bootstrap_ci, macro_f1
 
     settings = load_settings(overrides={"verify.model": args.verifier})
@@ -74,14 +90,7 @@ def main() -> None:
     for split in args.split or ["dev"]:
         rows = [r for r in read_claims(args.data, split) if r["cord_id"] in abstracts]
         rows = rows[: args.limit] if args.limit else rows
-        claims = [Claim(r["id"], r["claim"]) for r in rows]
-        hits = []
-        for row, vector in zip(rows, encoder.queries([r["claim"] for r in rows]), strict=True):
-            page = Page(PaperId(f"cord:{row['cord_id']}"), 0, " ".join(abstracts[row["cord_id"]]))
-            passages = chunk_page(page, ParseSettings())
-            scores = encoder.passages([p.text for p in passages]) @ vector
-            order = np.argsort(-scores)[:top_k]
-            hits.append([Hit(passages[i], float(scores[i]), r + 1) for r, i in enumerate(order)])
+        claims, hits = claim_hits(encoder, rows, abstracts, top_k)
         gold = np.array([GOLD[r["label"]] for r in rows])
         results[split] = {"claims": len(rows)}
         for windows in (False, True):
