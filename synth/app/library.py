@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from synth.app.context import Context
+from synth.app.corpus_vectors import seed_corpus_vectors
 from synth.core.errors import InvalidIdError, NotFoundError, OfflineError, SynthError
 from synth.core.ids import PaperId, arxiv_id, paper_id, split_version
 from synth.core.settings import ParseSettings
@@ -72,6 +73,7 @@ def _load_corpus(ctx: Context) -> list[PaperId]:
         if not (library.has(pid) and library.paper(pid).source != SourceKind.CORPUS):
             ingest(library, doc, digest, parse)
         ids.append(doc.paper.id)
+    seed_corpus_vectors(ctx)
     library.set_meta("corpus_ids", json.dumps(ids))
     library.set_meta("corpus_version", version)
     return ids

@@ -196,7 +196,7 @@ class CachedEncoder:
 
     def uncached(self, texts: Sequence[str]) -> list[int]:
         """Indices of the passage texts that have no cached vector yet."""
-        keys = [text_hash(_passage_text(t)) for t in texts]
+        keys = [passage_key(t) for t in texts]
         found = self.cache.get(keys)
         return [i for i, k in enumerate(keys) if k not in found]
 
@@ -222,6 +222,11 @@ class CachedEncoder:
         if not keys:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([found[k] for k in keys])
+
+
+def passage_key(text: str) -> str:
+    """The cache key of a passage text: the hash of exactly what the encoder sees."""
+    return text_hash(_passage_text(text))
 
 
 def _passage_text(text: str) -> str:

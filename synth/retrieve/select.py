@@ -12,15 +12,18 @@ from synth.core.types import Paper
 from synth.retrieve.embed import CachedEncoder
 
 
+def paper_text(paper: Paper) -> str:
+    """What a paper is ranked by: its title and abstract."""
+    return f"{paper.title}. {paper.abstract}"
+
+
 def rank_papers(
     question: str, papers: Sequence[Paper], encoder: CachedEncoder
 ) -> list[tuple[Paper, float]]:
     """Every paper with its similarity to the question, best first (ties keep input order)."""
     if not papers:
         return []
-    vectors = encoder.passages(
-        [f"{p.title}. {p.abstract}" for p in papers], description="embedding abstracts"
-    )
+    vectors = encoder.passages([paper_text(p) for p in papers], description="embedding abstracts")
     scores = vectors @ encoder.queries([question])[0]  # (n_papers,)
     order = np.argsort(-scores, kind="stable")
     return [(papers[i], float(scores[i])) for i in order]
