@@ -21,7 +21,6 @@ from pathlib import Path
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import SynthError
 from synth.core.paths import Home
-from synth.core.runtime import use_bf16
 from synth.core.settings import Settings
 from synth.parse.chunk import chunk_fingerprint
 from synth.retrieve.embed import (
@@ -156,7 +155,7 @@ class Context:
             self.verifier_spec,
             self.encoder,
             self.models_dir,
-            bf16=use_bf16(self.settings.retrieve.dtype),
+            dtype=self.settings.retrieve.dtype,
             max_quotes=self.settings.verify.max_quotes,
             progress=self.progress,
         )

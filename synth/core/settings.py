@@ -101,9 +101,10 @@ class VerifySettings(BaseModel):
         "contradictions), or a trained verifier directory (delta, head, calibration).",
     )
     runtime: Literal["torch", "onnx-int8"] = Field(
-        "torch",
-        description="Verifier runtime: 'torch' (the model as trained), or 'onnx-int8' (its int8 "
-        "ONNX export, no torch at inference).",
+        "onnx-int8",
+        description="Verifier runtime: 'onnx-int8' (its int8 ONNX export, built once per model "
+        "in the model cache; no torch at inference; labels as torch's on 99% of pairs), or "
+        "'torch' (the model as trained).",
     )
     top_k: int = Field(8, ge=1, description="Passages retrieved per claim.")
     max_quotes: int = Field(2, ge=1, description="Evidence sentences quoted per claim.")

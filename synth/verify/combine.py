@@ -36,8 +36,15 @@ FEATURES = (
 
 def retriever_cosines(encoder, claims: Sequence[str], evidences: Sequence[str]) -> np.ndarray:
     """Row-wise cosine of `query: claim` and `passage: evidence` under the retriever (its
-    vectors are normalised, so the dot product is the cosine)."""
-    return np.einsum("ij,ij->i", encoder.queries(list(claims)), encoder.passages(list(evidences)))
+    vectors are normalised, so the dot product is the cosine). Each distinct text is encoded
+    once: a claim comes once per candidate sentence."""
+    return np.einsum("ij,ij->i", _each_once(encoder.queries, claims), encoder.passages(evidences))
+
+
+def _each_once(encode, texts: Sequence[str]) -> np.ndarray:
+    unique = list(dict.fromkeys(texts))
+    row = {text: i for i, text in enumerate(unique)}
+    return encode(unique)[[row[t] for t in texts]]
 
 
 def pair_features(

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synth.core.console import NullProgress, Progress
+from synth.core.runtime import Dtype, use_bf16
 from synth.extract.evidence import EVIDENCE_VERSION
 from synth.verify.guards import GUARDS_VERSION
 from synth.verify.verifier import SimilarityVerifier, Verifier
+from synth.weights.onnx import PAIRS_EXPORT_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> Veri
         method += "-no-combiner"
     tail = _COMBINED if combined else _TEMPERATURE
     description = _CROSS_ENCODER.format(data=data) + tail + _GUARDS
-    suffix = "+onnx-int8" if runtime == "onnx-int8" else ""
+    suffix = f"+onnx-int8.e{PAIRS_EXPORT_VERSION}" if runtime == "onnx-int8" else ""
     identity = f"{method}{suffix}:{digest.hexdigest()[:12]}@{CODE_VERSION}"
     return VerifierSpec(name, method, identity, description, tuple(files), combined, runtime)
 
@@ -119,12 +121,13 @@ def load_verifier(
     encoder,
     models_dir: Path,
     *,
-    bf16: bool = False,
+    dtype: Dtype = "fp32",
     max_quotes: int = 2,
     progress: Progress = NullProgress(),
 ) -> Verifier:
     """The verifier of `spec`, beside the retriever's `encoder` (a CachedEncoder: similarity
-    scores and the combiner's cosine feature come from it)."""
+    scores and the combiner's cosine feature come from it). `dtype` applies to the torch
+    runtime ('auto': bf16 where the CPU has it natively)."""
     if not spec.files:
         return SimilarityVerifier(encoder, max_quotes)
     from synth.verify.combine import Combiner
@@ -153,7 +156,8 @@ def load_verifier(
         combiner=Combiner.from_dict(calibration["combiner"]) if spec.combined else None,
         encoder=encoder,
         model_id=model_id,
-        bf16=bf16,
+        # only the torch runtime computes in bf16 (asking the CPU imports torch)
+        bf16=spec.runtime == "torch" and use_bf16(dtype),
         max_quotes=max_quotes,
         scorer=scorer,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth.verify.combine import FEATURES, Combiner, pair_features
+from synth.verify.combine import FEATURES, Combiner, pair_features, retriever_cosines
 
 
 def test_features_come_in_the_documented_order():
@@ -38,3 +38,28 @@ def test_a_combiner_survives_its_json_form():
     combiner = Combiner.fit(x, rng.integers(0, 3, size=50))
     again = Combiner.from_dict(combiner.to_dict())
     assert np.allclose(again.probabilities(x), combiner.probabilities(x))
+
+
+def test_the_cosine_feature_encodes_each_claim_once_however_many_candidates_it_has():
+    from tests.conftest import FakeEmbedder
+
+    class Encoder:
+        def __init__(self) -> None:
+            self.embedder = FakeEmbedder(["bias", "retrieval"])
+
+        def queries(self, texts):
+            return self.embedder.encode(list(texts))
+
+        def passages(self, texts):
+            return self.embedder.encode(list(texts))
+
+    encoder = Encoder()
+    claims = ["Training reduces bias."] * 3 + ["Retrieval improves."]
+    evidences = ["bias drops", "retrieval", "nothing here", "retrieval improves"]
+    cosines = retriever_cosines(encoder, claims, evidences)
+    each = [
+        retriever_cosines(Encoder(), [c], [e])[0] for c, e in zip(claims, evidences, strict=True)
+    ]
+    assert np.allclose(cosines, each)
+    claims_encoded = [t for t in encoder.embedder.encoded if t in claims]
+    assert sorted(claims_encoded) == sorted(set(claims))
