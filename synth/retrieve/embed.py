@@ -156,9 +156,9 @@ def load_embedder(
 def runtime_model_id(model_id: str, settings: RetrieveSettings) -> str:
     """The id vectors are cached under: the model's, plus the runtime when it is not torch."""
     if settings.runtime == "onnx-int8":
-        from synth.weights.onnx import EXPORT_VERSION
+        from synth.weights.onnx import onnx_model_id
 
-        return f"{model_id}+onnx-int8.e{EXPORT_VERSION}"
+        return onnx_model_id(model_id)
     return model_id
 
 

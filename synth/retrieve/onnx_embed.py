@@ -17,9 +17,9 @@ import numpy as np
 
 from synth.core.runtime import default_threads
 from synth.weights.onnx import (
-    EXPORT_VERSION,
     MAX_BATCH_TOKENS,
     META_FILE,
+    onnx_model_id,
     open_export,
     padded,
     token_batches,
@@ -37,7 +37,7 @@ class OnnxEmbedder:
     ):
         meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
         self.model_dir = model_dir
-        self.model_id = f"{model_id}+onnx-int8.e{EXPORT_VERSION}"
+        self.model_id = onnx_model_id(model_id)
         self.dim = int(meta["hidden_size"])
         self.max_length = int(meta["max_length"])
         self.batch_size, self.max_tokens = batch_size, max_tokens

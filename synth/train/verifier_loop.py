@@ -264,7 +264,10 @@ class VerifierTrainer:
             pairs = combiner_pairs(self.splits, self.config.combiner_fit)
             claims, evidences = [p.claim for p in pairs], [p.evidence for p in pairs]
             cosines = retriever_cosines(self.retriever, claims, evidences)
-            features = pair_features(self.task.pairs_logits(pairs), cosines, claims, evidences)
+            # the calibration split's logits are at hand; only another fit set is scored here
+            calibrating = pairs is self.splits["calibration"]
+            fit_logits = logits if calibrating else self.task.pairs_logits(pairs)
+            features = pair_features(fit_logits, cosines, claims, evidences)
             targets = np.array([LABEL_INDEX[p.label] for p in pairs])
             calibration["combiner"] = Combiner.fit(features, targets).to_dict()
             calibration["combiner_retriever"] = self.retriever.model_id

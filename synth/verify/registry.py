@@ -27,7 +27,7 @@ from synth.core.runtime import Dtype, use_bf16
 from synth.extract.evidence import EVIDENCE_VERSION
 from synth.verify.guards import GUARDS_VERSION
 from synth.verify.verifier import SimilarityVerifier, Verifier
-from synth.weights.onnx import PAIRS_EXPORT_VERSION
+from synth.weights.onnx import onnx_model_id, same_weights
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +69,6 @@ class VerifierSpec:
     runtime: str = "torch"  # or "onnx-int8"
 
 
-def _same_model(a: str, b: str) -> bool:
-    """Whether two retriever ids name the same weights: the int8 ONNX runtime of a retriever
-    gives cosines within ~0.004 of its torch model, so a combiner fitted beside one fits both."""
-    return a.split("+onnx-int8")[0] == b.split("+onnx-int8")[0]
-
-
 def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> VerifierSpec:
     """The spec of the verifier `name` names, to run beside the retriever `encoder_id`, in
     `runtime` ('torch', or 'onnx-int8': its int8 ONNX export; another identity, since its
@@ -97,7 +91,9 @@ def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> Veri
         digest.update(path.read_bytes())
     has_combiner = "combiner" in calibration
     fitted_with = calibration.get("combiner_retriever")
-    combined = has_combiner and (fitted_with is None or _same_model(fitted_with, encoder_id))
+    # a retriever's int8 export gives cosines within ~0.004 of its torch model: a combiner
+    # fitted beside either runtime fits both
+    combined = has_combiner and (fitted_with is None or same_weights(fitted_with, encoder_id))
     # training writes its method; older exports are the v1 (no combiner) and v2 releases
     method = calibration.get("method") or ("nli-e5-v2" if has_combiner else "nli-e5-v1")
     data = calibration.get("training_data") or _DEFAULT_DATA
@@ -111,8 +107,8 @@ def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> Veri
         method += "-no-combiner"
     tail = _COMBINED if combined else _TEMPERATURE
     description = _CROSS_ENCODER.format(data=data) + tail + _GUARDS
-    suffix = f"+onnx-int8.e{PAIRS_EXPORT_VERSION}" if runtime == "onnx-int8" else ""
-    identity = f"{method}{suffix}:{digest.hexdigest()[:12]}@{CODE_VERSION}"
+    runs_as = onnx_model_id(method, pairs=True) if runtime == "onnx-int8" else method
+    identity = f"{runs_as}:{digest.hexdigest()[:12]}@{CODE_VERSION}"
     return VerifierSpec(name, method, identity, description, tuple(files), combined, runtime)
 
 

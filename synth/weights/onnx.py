@@ -34,6 +34,7 @@ from synth.core.errors import ModelError
 
 EXPORT_VERSION = 2  # encoders; 2: the selective quantisation above (1 quantised every MatMul)
 PAIRS_EXPORT_VERSION = 3  # cross-encoders with a head; 3: q/k/v only (2: as encoders)
+ONNX_ID_MARK = "+onnx-int8"
 MODEL_FILE = "model.onnx"
 META_FILE = "synth_onnx.json"
 # Tokens per inference batch (rows x longest row). Measured with `python -m bench.onnx_batch`
@@ -45,6 +46,17 @@ MAX_BATCH_TOKENS = 2048
 def export_version(pairs: bool) -> int:
     """The version of an export: a pair scorer's (with a head) or an encoder's."""
     return PAIRS_EXPORT_VERSION if pairs else EXPORT_VERSION
+
+
+def onnx_model_id(model_id: str, pairs: bool = False) -> str:
+    """The id of a model's int8 export: what vectors and verdicts it makes are stored under,
+    so they never mix with the torch model's."""
+    return f"{model_id}{ONNX_ID_MARK}.e{export_version(pairs)}"
+
+
+def same_weights(a: str, b: str) -> bool:
+    """Whether two model ids name the same weights in any runtime (an export or the model)."""
+    return a.split(ONNX_ID_MARK)[0] == b.split(ONNX_ID_MARK)[0]
 
 
 def onnx_dir_name(model_id: str, pairs: bool = False) -> str:
