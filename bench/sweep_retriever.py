@@ -1,7 +1,8 @@
 """Retriever v3 sweep: one factor at a time from a base recipe, judged on the dev articles.
 
     python -m bench.sweep_retriever --out runs/sweep-v3 [--base bench/configs/retriever_v3.toml]
-        [--stages alpha,tatoeba_share[,batch_size,temperature]] [--threads 2]
+        [--stages alpha,tatoeba_share[,batch_size,temperature,positives_per_question]]
+        [--threads 2]
 
 Each stage trains one run per value of its factor (the others at the best values so far) and
 keeps the value whose best checkpoint has the highest dev score (mean of Mo/Cr/Mul mAP on the
@@ -33,7 +34,25 @@ STAGES: dict[str, list] = {
     "tatoeba_share": [0.25, 0.0, 0.5],
     "batch_size": [256, 512],
     "temperature": [0.02, 0.05],
+    # issue 14 item 4: each question in 4 of its 11 languages per cross-lingual batch, all its
+    # answers positives (bench/configs/retriever_v3.toml's runs: 1)
+    "positives_per_question": [1, 4],
 }
+# every run is named by these; a factor outside them joins the name when not at its default,
+# so runs from before it existed keep their directories
+NAMED = ("alpha", "tatoeba_share", "batch_size", "temperature")
+
+
+def run_name(recipe: dict) -> str:
+    from synth.train.loop import TrainConfig
+
+    parts = [f"{k}{recipe[k]}" for k in NAMED]
+    for key in STAGES:
+        if key not in NAMED and recipe.get(key, TrainConfig.model_fields[key].default) != (
+            TrainConfig.model_fields[key].default
+        ):
+            parts.append(f"{key}{recipe[key]}")
+    return "-".join(parts)
 
 
 def toml_line(key: str, value) -> str:
@@ -91,9 +110,7 @@ def main() -> None:
                 recipe["steps"] = max(1, triplets // value)
                 recipe["warmup_steps"] = max(1, recipe["steps"] // 10)
                 recipe["eval_every"] = max(1, recipe["steps"] // 8)
-            name = "-".join(
-                f"{k}{recipe[k]}" for k in ("alpha", "tatoeba_share", "batch_size", "temperature")
-            )
+            name = run_name(recipe)
             summary = train_run(recipe, args.out / name, args.threads)
             results.append((summary["dev_score"] or float("-inf"), value, name, summary))
             runs.append({"stage": factor, "value": value, "run": name, "recipe": recipe, **summary})

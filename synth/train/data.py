@@ -23,6 +23,9 @@ class Example:
     positive: str
     positive_key: int  # identifies the positive sentence (no two in one batch)
     negatives: tuple[str, ...]
+    # keys of every sentence that answers the question, in any language (its own positive's
+    # included): the positives of a multi-positive batch
+    relevant: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,7 @@ class Triplet:
     query_lang: str
     passage_lang: str
     positive_key: int
+    relevant: frozenset[int] = frozenset()  # positive keys that answer `query`, its own included
 
 
 def groups_from_lareqa(data: LareqaSet, split: str) -> list[Group]:
@@ -54,7 +58,11 @@ def groups_from_lareqa(data: LareqaSet, split: str) -> list[Group]:
         siblings = by_paragraph[(q.lang, q.article, q.paragraph)]
         negatives = tuple(data.sentences[i].text for i in siblings if i != positive)
         per_qid.setdefault(q.qid, {})[q.lang] = Example(
-            q.text, data.sentences[positive].text, positive, negatives
+            q.text,
+            data.sentences[positive].text,
+            positive,
+            negatives,
+            frozenset(q.answers.values()),
         )
     return [Group(qid, by_lang) for qid, by_lang in sorted(per_qid.items())]
 
@@ -68,8 +76,13 @@ def text_key(text: str) -> int:
 def groups_from_bitext(bitexts: Sequence[Bitext], seed: int, negatives: int = 3) -> list[Group]:
     """One two-language group per translation pair (its language and English). A sentence's
     negatives are other sentences of its own file, drawn once per seed (Tatoeba has no
-    paragraphs to take hard negatives from)."""
+    paragraphs to take hard negatives from). Every translation of an English sentence, in any
+    language, is relevant to every other: they say the same thing."""
     rng = np.random.default_rng(seed)
+    meaning: dict[str, set[int]] = {}
+    for bitext in bitexts:
+        for own, english in zip(bitext.sentences, bitext.english, strict=True):
+            meaning.setdefault(english, {text_key(english)}).add(text_key(own))
     groups: list[Group] = []
     for bitext in bitexts:
         n = len(bitext.sentences)
@@ -78,18 +91,24 @@ def groups_from_bitext(bitexts: Sequence[Bitext], seed: int, negatives: int = 3)
         for i, (own, english) in enumerate(zip(bitext.sentences, bitext.english, strict=True)):
             others = [int(j) for j in rng.choice(n - 1, size=min(negatives, n - 1), replace=False)]
             others = [j + (j >= i) for j in others]  # skip the pair itself
+            relevant = frozenset(meaning[english])
             groups.append(
                 Group(
                     f"tatoeba-{bitext.lang}-{i}",
                     {
                         bitext.lang: Example(
-                            own, own, text_key(own), tuple(bitext.sentences[j] for j in others)
+                            own,
+                            own,
+                            text_key(own),
+                            tuple(bitext.sentences[j] for j in others),
+                            relevant,
                         ),
                         "eng": Example(
                             english,
                             english,
                             text_key(english),
                             tuple(bitext.english[j] for j in others),
+                            relevant,
                         ),
                     },
                 )

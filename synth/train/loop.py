@@ -70,6 +70,13 @@ class TrainConfig(BaseModel):
     tatoeba_share: float = Field(
         0.0, ge=0, le=1, description="Share of each cross-lingual batch filled with Tatoeba pairs."
     )
+    positives_per_question: int = Field(
+        1,
+        ge=1,
+        description="Languages a question takes at once in a cross-lingual batch; above 1, "
+        "every answer in the batch, in any language, is a positive for the question (1: the "
+        "paper's one positive per query; other questions' answers stay negatives).",
+    )
     tatoeba_holdout: list[str] = Field(
         default_factory=lambda: list(TATOEBA_HOLDOUT),
         description="Tatoeba languages never trained on: the zero-shot bitext check.",
@@ -137,6 +144,7 @@ class RetrieverTask:
             config.seed,
             bitext,
             config.tatoeba_share if bitext else 0.0,
+            config.positives_per_question,
         )
         dev_sampler = BatchSampler(
             [groups_from_lareqa(d, "dev") for d in datasets],
@@ -158,12 +166,23 @@ class RetrieverTask:
         for epoch in itertools.count():
             yield from self.sampler.batches(epoch)
 
+    def relevance(self, batch: list[Triplet]):
+        """(batch, batch) bool: row j's passage answers row i's query; None (the diagonal) in
+        one-positive training."""
+        import torch
+
+        if self.config.positives_per_question == 1:
+            return None
+        return torch.tensor([[u.positive_key in t.relevant for u in batch] for t in batch])
+
     def loss(self, batch: list[Triplet]):
+        relevant = self.relevance(batch)
         if self.cached is not None:
             return self.cached(
                 ["query: " + t.query for t in batch],
                 ["passage: " + t.positive for t in batch],
                 ["passage: " + t.negative for t in batch],
+                relevant,
             )
         model, bf16 = self.ft.model, use_bf16(self.config.dtype)
         queries = embed_with_grad(model, ["query: " + t.query for t in batch], bf16)
@@ -173,7 +192,7 @@ class RetrieverTask:
             bf16,
         )
         n = len(batch)
-        return self.infonce(queries, passages[:n], passages[n:])
+        return self.infonce(queries, passages[:n], passages[n:], relevant)
 
     def dev_loss(self) -> float:
         import torch

@@ -8,6 +8,10 @@ With several training sets, each batch's source set is drawn in proportion to it
 Translation pairs (`bitext`, e.g. Tatoeba as two-language groups) fill a `bitext_share` of each
 cross-lingual batch, in either direction; mono batches never draw them (a sentence would be
 its own positive).
+With `positives_per_question` k > 1, a cross-lingual batch takes each question in k languages
+at once: k rows whose passages are its answer in k languages and whose queries are the
+question in those same languages, each paired with another language's answer; every answer in
+the batch is then a positive for each of the k queries (the loss reads `Triplet.relevant`).
 A batch never holds two triplets with the same positive sentence (in-batch negatives would
 then contain a false negative). Batches depend only on (seed, epoch): rerunning an epoch
 reproduces it exactly, which is what makes training resumable.
@@ -34,6 +38,7 @@ class BatchSampler:
     seed: int = 0
     bitext: Sequence[Group] = ()
     bitext_share: float = 0.0
+    positives_per_question: int = 1
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -44,6 +49,8 @@ class BatchSampler:
             raise ValueError("bitext_share must lie in [0, 1]")
         if self.bitext_share and not self.bitext:
             raise ValueError("bitext_share > 0 needs bitext groups")
+        if self.positives_per_question < 1:
+            raise ValueError("positives_per_question must be at least 1")
 
     @property
     def steps_per_epoch(self) -> int:
@@ -64,18 +71,27 @@ class BatchSampler:
         languages = sorted({lang for g in groups for lang in g.by_lang})
         lang = languages[int(rng.integers(len(languages)))]
         pool = [g for g in groups if lang in g.by_lang]
-        return self._fill(pool, rng, lambda g: (lang, lang))
+        return self._fill(pool, rng, lambda g: [(lang, lang)])
 
     def _cross(self, groups: Sequence[Group], rng: np.random.Generator) -> list[Triplet]:
         pool = [g for g in groups if len(g.by_lang) >= 2]
 
-        def pick(group: Group) -> tuple[str, str]:
+        def pick(group: Group) -> list[tuple[str, str]]:
             langs = sorted(group.by_lang)
             x, y = rng.choice(len(langs), size=2, replace=False)
-            return langs[int(x)], langs[int(y)]
+            return [(langs[int(x)], langs[int(y)])]
+
+        def pick_k(group: Group) -> list[tuple[str, str]]:
+            # k languages in random order; row j: the question in language j+1, the answer in
+            # language j (never its own language, and each language once on either side)
+            langs = sorted(group.by_lang)
+            k = min(self.positives_per_question, len(langs))
+            chosen = [langs[int(i)] for i in rng.choice(len(langs), size=k, replace=False)]
+            return [(chosen[(j + 1) % k], chosen[j]) for j in range(k)]
 
         n_bitext = round(self.batch_size * self.bitext_share)
-        batch = self._fill(pool, rng, pick, self.batch_size - n_bitext)
+        rows = pick_k if self.positives_per_question > 1 else pick
+        batch = self._fill(pool, rng, rows, self.batch_size - n_bitext)
         if n_bitext:
             seen = {t.positive_key for t in batch}
             batch += self._fill(self.bitext, rng, pick, n_bitext, seen)
@@ -85,10 +101,12 @@ class BatchSampler:
         self,
         pool: Sequence[Group],
         rng: np.random.Generator,
-        languages,
+        rows,
         size: int | None = None,
         seen: set[int] | None = None,
     ) -> list[Triplet]:
+        """Up to `size` triplets from the groups of `pool` in random order; `rows(group)` names
+        the (query language, passage language) of each triplet a group gives."""
         size = self.batch_size if size is None else size
         batch: list[Triplet] = []
         seen = set() if seen is None else seen
@@ -96,22 +114,24 @@ class BatchSampler:
             return batch
         for index in rng.permutation(len(pool)):
             group = pool[int(index)]
-            query_lang, passage_lang = languages(group)
-            example = group.by_lang[passage_lang]
-            if example.positive_key in seen or not example.negatives:
-                continue
-            seen.add(example.positive_key)
-            negative = example.negatives[int(rng.integers(len(example.negatives)))]
-            batch.append(
-                Triplet(
-                    group.by_lang[query_lang].question,
-                    example.positive,
-                    negative,
-                    query_lang,
-                    passage_lang,
-                    example.positive_key,
+            for query_lang, passage_lang in rows(group):
+                example = group.by_lang[passage_lang]
+                if example.positive_key in seen or not example.negatives:
+                    continue
+                seen.add(example.positive_key)
+                negative = example.negatives[int(rng.integers(len(example.negatives)))]
+                query = group.by_lang[query_lang]
+                batch.append(
+                    Triplet(
+                        query.question,
+                        example.positive,
+                        negative,
+                        query_lang,
+                        passage_lang,
+                        example.positive_key,
+                        query.relevant | {query.positive_key},
+                    )
                 )
-            )
-            if len(batch) == size:
-                break
+                if len(batch) == size:
+                    return batch
         return batch

@@ -111,24 +111,28 @@ def test_restore_delta_brings_back_the_exported_weights(config, model_dir, tmp_p
     assert worst < 1e-4, worst
 
 
+@pytest.mark.parametrize("positives", [1, 3])
 def test_gradient_caching_gives_the_loss_and_gradients_of_the_whole_batch(
-    config, model_dir, tmp_path
+    config, model_dir, tmp_path, positives
 ):
-    """Batch 8 in mini-batches of 3 (GradCache) against the plain in-batch loss at once."""
+    """Batch 8 in mini-batches of 3 (GradCache) against the plain in-batch loss at once, with
+    one positive per query and with each question's answers in 3 languages as positives."""
     from synth.train.loop import Trainer
 
-    plain = Trainer(
-        config.model_copy(update={"batch_size": 8, "dtype": "fp32"}),
-        tmp_path / "a",
-        _base(model_dir),
-    )
+    update = {"batch_size": 8, "dtype": "fp32", "positives_per_question": positives}
+    plain = Trainer(config.model_copy(update=update), tmp_path / "a", _base(model_dir))
     cached = Trainer(
-        config.model_copy(update={"batch_size": 8, "mini_batch_size": 3, "dtype": "fp32"}),
+        config.model_copy(update={**update, "mini_batch_size": 3}),
         tmp_path / "b",
         _base(model_dir),
     )
     assert plain.task.cached is None and cached.task.cached is not None
-    _, batch = next(iter(plain.sampler.batches(0)))
+    batch = next(b for kind, b in plain.sampler.batches(0) if kind == "cross")
+    relevant = plain.task.relevance(batch)
+    if positives > 1:
+        assert int(relevant.sum()) > len(batch), "some query has answers in other rows"
+    else:
+        assert relevant is None
     grads = []
     for trainer in (plain, cached):
         trainer.ft.train_mode(False)  # no dropout: both passes see the same network

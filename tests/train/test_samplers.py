@@ -168,3 +168,81 @@ def test_a_translation_pair_is_one_group_and_equal_sentences_share_a_key():
     assert rain["fra"].question == rain["fra"].positive == "Il pleut."
     assert rain["eng"].positive == "It rains." and "It rains." not in rain["eng"].negatives
     assert len(rain["fra"].negatives) == 2 and "Il pleut." not in rain["fra"].negatives
+
+
+def _answered(n: int, langs=LANGS) -> list[Group]:
+    """Like _groups, with each question's answers in every language relevant to it."""
+    groups = []
+    for group in _groups(n, langs):
+        keys = frozenset(e.positive_key for e in group.by_lang.values())
+        groups.append(
+            Group(
+                group.qid,
+                {
+                    lang: Example(e.question, e.positive, e.positive_key, e.negatives, keys)
+                    for lang, e in group.by_lang.items()
+                },
+            )
+        )
+    return groups
+
+
+def test_one_positive_per_question_keeps_the_batches_it_always_drew():
+    plain = BatchSampler([_answered(80)], 12, "hybrid", seed=3)
+    one = BatchSampler([_answered(80)], 12, "hybrid", seed=3, positives_per_question=1)
+    assert list(plain.batches(0)) == list(one.batches(0))
+
+
+def test_multi_positive_cross_batches_take_each_question_in_k_languages():
+    sampler = BatchSampler([_answered(60)], 24, "cross", seed=5, positives_per_question=3)
+    for _, batch in _first_batches(sampler, 3):
+        assert len(batch) == 24 and len({t.positive_key for t in batch}) == 24
+        by_question: dict[str, list] = {}
+        for t in batch:
+            by_question.setdefault(t.query.split("-")[0], []).append(t)
+        assert all(len(rows) == 3 for rows in by_question.values())
+        for rows in by_question.values():
+            assert all(t.query_lang != t.passage_lang for t in rows)
+            assert {t.query_lang for t in rows} == {t.passage_lang for t in rows}
+            assert all(u.positive_key in t.relevant for t in rows for u in rows)
+        other = [u.positive_key for u in batch if u.query.split("-")[0] != "q0"]
+        q0 = [t for t in batch if t.query.startswith("q0-")]
+        assert not any(key in t.relevant for t in q0 for key in other)
+
+
+def test_a_question_in_fewer_languages_than_k_gives_one_row_per_language():
+    sampler = BatchSampler(
+        [_answered(40, langs=("de", "en"))], 8, "cross", seed=6, positives_per_question=4
+    )
+    for _, batch in _first_batches(sampler, 2):
+        per_question = {}
+        for t in batch:
+            per_question.setdefault(t.query.split("-")[0], set()).add(t.passage_lang)
+        assert all(langs == {"de", "en"} for langs in per_question.values())
+
+
+def test_lareqa_relevance_is_every_answer_of_the_question(shared):
+    from synth.retrieve.lareqa import load_lareqa
+    from synth.train.data import groups_from_lareqa
+
+    data = load_lareqa(shared / "data" / "xquad-r")
+    answers = {q.qid: frozenset(q.answers.values()) for q in data.questions_in("train")}
+    groups = groups_from_lareqa(data, "train")
+    assert all(e.relevant == answers[g.qid] for g in groups for e in g.by_lang.values())
+    assert all(e.positive_key in e.relevant for g in groups for e in g.by_lang.values())
+
+
+def test_translations_of_one_english_sentence_are_relevant_to_each_other():
+    from synth.retrieve.bitext import Bitext
+    from synth.train.data import groups_from_bitext, text_key
+
+    groups = groups_from_bitext(
+        [
+            Bitext("fra", ("Il pleut.", "Merci."), ("It rains.", "Thanks.")),
+            Bitext("deu", ("Es regnet.", "Danke."), ("It rains.", "Thanks.")),
+        ],
+        seed=0,
+    )
+    rain = {text_key(t) for t in ("Il pleut.", "Es regnet.", "It rains.")}
+    assert groups[0].by_lang["fra"].relevant == rain == groups[2].by_lang["eng"].relevant
+    assert text_key("Danke.") not in groups[0].by_lang["fra"].relevant
