@@ -11,7 +11,7 @@ import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
         # Outside standalone mode click returns a command's `typer.Exit(code)` as a value.
         code = app(args=args, prog_name="synth", standalone_mode=False)
         if code == INTERRUPTED:  # typer returns Ctrl-C as exit code 130; no command does
-            _console().print("interrupted; finished work is kept in the library")
+            _interrupted()
         if isinstance(code, int) and code:
             sys.exit(code)
     except SynthError as exc:
@@ -148,8 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):  # Ctrl-C outside a command
-        _console().print("interrupted; finished work is kept in the library")
-        sys.exit(INTERRUPTED)
+        _interrupted()
     except _click_errors() as exc:  # usage errors: click's own message, exit code 2
         exc.show()
         sys.exit(exc.exit_code)
@@ -163,6 +162,19 @@ def main(argv: list[str] | None = None) -> None:
         error = storage_error(Home(Path(os.environ.get("SYNTH_HOME", "."))).db, exc)
         print_error(error.message, error.hint)
         sys.exit(1)
+
+
+def _interrupted() -> NoReturn:
+    _console().print("interrupted; finished work is kept in the library")
+    # A Ctrl-C that lands inside a C-level eval (PyRun_String: pybind11's py::exec while torch
+    # imports) makes CPython remember an "unhandled" KeyboardInterrupt, handled here or not;
+    # `python -m synth` would then end by SIGINT instead of exiting 130. Evaluating an empty
+    # string through the same C API resets that flag.
+    import ctypes
+
+    if hasattr(ctypes, "pythonapi"):
+        ctypes.pythonapi.PyRun_SimpleString(b"")
+    sys.exit(INTERRUPTED)
 
 
 def _is_environment_fault(exc: BaseException) -> bool:
