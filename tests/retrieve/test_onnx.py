@@ -45,7 +45,23 @@ def test_rankings_agree_with_the_fp32_model(onnx_embedder, model_dir):
 
 
 def test_its_vectors_are_cached_under_their_own_model_id(onnx_embedder):
-    assert onnx_embedder.model_id.endswith("+onnx-int8.e2")
+    from synth.weights.onnx import EXPORT_VERSION
+
+    assert onnx_embedder.model_id.endswith(f"+onnx-int8.e{EXPORT_VERSION}")
+
+
+def test_down_projections_are_smoothed_and_int8_unless_their_outliers_are_too_strong(
+    onnx_embedder,
+):
+    import onnx
+
+    graph = onnx.load(str(onnx_embedder.model_dir / "model.onnx")).graph
+    weights = {init.name for init in graph.initializer}
+    fp32 = [n.name for n in graph.node if n.op_type == "MatMul" and set(n.input) & weights]
+    smooth = [n.name for n in graph.node if n.op_type == "Mul" and n.name.endswith("/smooth")]
+    assert all("/output/dense/" in n and "/attention/" not in n for n in fp32 + smooth)
+    assert len(fp32) + len(smooth) == 12, "each layer's down-projection: int8 after a Mul, or fp32"
+    assert len(smooth) >= 6, "most layers' down-projections are int8"
 
 
 def test_the_int8_runtime_encodes_without_importing_torch(onnx_embedder):
