@@ -224,20 +224,26 @@ PAD_ID = 1  # XLM-R's <pad>
 def open_export(model_dir: Path, max_length: int, threads: int, *, pairs: bool = False):
     """(onnxruntime session, tokenizer cutting at `max_length`; longest-first for pairs)."""
     import onnxruntime
-    from tokenizers import Tokenizer
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     session = onnxruntime.InferenceSession(
         str(model_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
     )
-    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    return session, _tokenizer(model_dir / "tokenizer.json", max_length, pairs=pairs)
+
+
+def _tokenizer(path: Path, max_length: int, *, pairs: bool = False):
+    """The export's tokenizer, unpadded, cutting at `max_length` (longest-first for pairs)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
     if pairs:
         tokenizer.enable_truncation(max_length, strategy="longest_first")
     else:
         tokenizer.enable_truncation(max_length)
     tokenizer.no_padding()
-    return session, tokenizer
+    return tokenizer
 
 
 def token_batches(lengths: Sequence[int], max_rows: int, max_tokens: int) -> list[list[int]]:
@@ -296,7 +302,6 @@ def _smooth_down_projections(path: Path, tokenizer_json: Path, max_length: int) 
     import onnx
     import onnxruntime
     from onnx import helper, numpy_helper
-    from tokenizers import Tokenizer
 
     model = onnx.load(str(path))
     graph = model.graph
@@ -315,10 +320,7 @@ def _smooth_down_projections(path: Path, tokenizer_json: Path, max_length: int) 
     )
     lines = CALIBRATION_FILE.read_text(encoding="utf-8").splitlines()
     texts = ["passage: " + t for t in lines if t.strip() and not t.startswith("#")]
-    tokenizer = Tokenizer.from_file(str(tokenizer_json))
-    tokenizer.enable_truncation(max_length)
-    tokenizer.no_padding()
-    encodings = tokenizer.encode_batch(texts)
+    encodings = _tokenizer(tokenizer_json, max_length).encode_batch(texts)
     maxima = [None] * len(down)
     for batch in token_batches([len(e.ids) for e in encodings], 64, MAX_BATCH_TOKENS):
         ids, mask = padded([encodings[i] for i in batch])
