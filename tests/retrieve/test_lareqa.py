@@ -89,3 +89,9 @@ def test_other_sets_split_by_the_same_proportions_without_overlap():
     parts = [set(data.articles(s)) for s in ("train", "dev", "test")]
     assert set().union(*parts) == set(range(24)) and sum(map(len, parts)) == 24
     assert max(parts[0]) < min(parts[1]) <= max(parts[1]) < min(parts[2])
+
+
+def test_split_all_takes_every_article_whatever_the_set():
+    # the zero-shot sets (other languages, other sizes) are evaluated whole with --split all
+    for n_articles in (48, 24, 7):
+        assert LareqaSet(("en",), n_articles, (), ()).articles("all") == range(n_articles)
