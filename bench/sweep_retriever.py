@@ -2,7 +2,7 @@
 
     python -m bench.sweep_retriever --out runs/sweep-v3 [--base bench/configs/retriever_v3.toml]
         [--stages alpha,tatoeba_share[,batch_size,temperature,positives_per_question]]
-        [--threads 2]
+        [--values tatoeba_share=0.25,0.5] [--threads 2]
 
 Each stage trains one run per value of its factor (the others at the best values so far) and
 keeps the value whose best checkpoint has the highest dev score (mean of Mo/Cr/Mul mAP on the
@@ -10,7 +10,8 @@ dev articles' own sentence pool; XQuAD-R test is never looked at). Every run is 
 train` process with its own directory, so an interrupted sweep resumes where it stopped: rerun
 the same command. A larger batch keeps the number of triplets seen (steps scale down).
 Writes bench/results/<date>_retriever_sweep.json with every run: its recipe, best dev
-metrics, median s/step and peak memory.
+metrics, median s/step and peak memory. `--values FACTOR=V1,V2` (repeatable) runs only those
+values of a stage, the first being the base's, when the time budget allows no more.
 """
 
 from __future__ import annotations
@@ -61,6 +62,16 @@ def toml_line(key: str, value) -> str:
     return f"{key} = {json.dumps(value)}"
 
 
+def parse_values(option: str) -> tuple[str, list]:
+    """`alpha=0.5,0.75` -> ("alpha", [0.5, 0.75]): a stage's values, as TOML numbers."""
+    factor, _, listed = option.partition("=")
+    if factor not in STAGES or not listed:
+        raise SystemExit(
+            f"--values {option!r}: expected FACTOR=V1,V2 with FACTOR in {list(STAGES)}"
+        )
+    return factor, [json.loads(v) for v in listed.split(",")]
+
+
 def run_summary(run: Path) -> dict:
     """Best dev evaluation, median seconds per step and peak memory of one run directory."""
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
@@ -96,8 +107,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--base", type=Path, default=ROOT / "bench/configs/retriever_v3.toml")
     parser.add_argument("--stages", default="alpha,tatoeba_share")
+    parser.add_argument("--values", action="append", default=[], metavar="FACTOR=V1,V2")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    values = {**STAGES, **dict(parse_values(v) for v in args.values)}
 
     base = tomllib.loads(args.base.read_text(encoding="utf-8"))
     base["threads"] = args.threads
@@ -105,7 +118,7 @@ def main() -> None:
     runs: list[dict] = []
     for factor in [s for s in args.stages.split(",") if s]:
         results = []
-        for value in STAGES[factor]:
+        for value in values[factor]:
             recipe = {**base, factor: value}
             if factor == "batch_size":  # same triplets seen: fewer, larger steps
                 recipe["steps"] = max(1, triplets // value)
