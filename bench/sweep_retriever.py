@@ -65,11 +65,14 @@ def toml_line(key: str, value) -> str:
 def parse_values(option: str) -> tuple[str, list]:
     """`alpha=0.5,0.75` -> ("alpha", [0.5, 0.75]): a stage's values, as TOML numbers."""
     factor, _, listed = option.partition("=")
-    if factor not in STAGES or not listed:
+    try:
+        if factor not in STAGES or not listed:
+            raise ValueError(factor)
+        return factor, [json.loads(v) for v in listed.split(",")]
+    except ValueError:  # json.JSONDecodeError included: a value that is no TOML number
         raise SystemExit(
-            f"--values {option!r}: expected FACTOR=V1,V2 with FACTOR in {list(STAGES)}"
-        )
-    return factor, [json.loads(v) for v in listed.split(",")]
+            f"--values {option!r}: expected FACTOR=V1,V2 (numbers) with FACTOR in {list(STAGES)}"
+        ) from None
 
 
 def run_summary(run: Path) -> dict:
