@@ -145,7 +145,7 @@ class Context:
             method = self._verifier.method
             return VerifierSpec("given", method, method, self._verifier.description)
         verify = self.settings.verify
-        return resolve_verifier(verify.model, self.encoder_id, verify.runtime)
+        return resolve_verifier(verify.model, self.encoder_id, verify.runtime, verify.decision)
 
     @cached_property
     def verifier(self) -> Verifier:

@@ -1,6 +1,7 @@
 """`synth eval retrieval` (the LAReQA protocol for the configured encoder), `synth eval bitext`
-(Tatoeba translation retrieval) and `synth eval verifier` (the configured verifier on labelled
-claim/evidence pairs)."""
+(Tatoeba translation retrieval), `synth eval verifier` (the configured verifier on labelled
+claim/evidence pairs) and `synth eval claims` (labelled claims against their whole sources,
+through the product's own path)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from synth.app.context import Context
+from synth.app.verification import claim_candidates, verify_batched
 from synth.core.errors import NotFoundError
 from synth.core.ids import PaperId
-from synth.core.types import Claim, Evidence, Label
+from synth.core.types import Claim, Evidence, Label, Page
+from synth.parse.chunk import chunk_page
 from synth.retrieve.bitext import load_bitext, nearest_accuracy
+from synth.retrieve.index import PassageIndex
 from synth.retrieve.lareqa import evaluate_lareqa, load_lareqa
+from synth.verify.claimsets import LabelledClaim, claim_metrics, read_claim_set
 from synth.verify.pairs import read_pairs, verdict_metrics
 
 EVAL_BATCH = 128  # pairs per batched pass: progress moves, memory stays small
@@ -146,6 +151,101 @@ def evaluate_verifier(
             "encoder": ctx.encoder_id,
             "seconds": seconds,
             "pairs_per_s": len(pairs) / seconds if seconds else None,
+        }
+    )
+    return result
+
+
+def claim_items(
+    ctx: Context, claims: Sequence[LabelledClaim]
+) -> list[tuple[Claim, list[Evidence]]]:
+    """Each labelled claim with its candidate evidence, as `synth check` builds them: its
+    sources chunked into passages as synth chunks a page, embedded, the top `verify.top_k`
+    passages for the claim, their sentences (`app.verification.claim_candidates`)."""
+    encoder, settings = ctx.encoder, ctx.settings
+    docs = {doc.id: doc for c in claims for doc in c.docs}
+    passages = {}
+    for doc in docs.values():
+        page = Page(PaperId(f"doc:{doc.id}"), 0, " ".join(doc.sentences), is_paragraph=True)
+        passages[doc.id] = chunk_page(page, settings.parse)
+    every = [p for chunks in passages.values() for p in chunks]
+    vectors = encoder.passages([p.text for p in every], ctx.progress, "embedding the sources")
+    row, start = {}, 0
+    for doc_id, chunks in passages.items():
+        row[doc_id] = (start, start + len(chunks))
+        start += len(chunks)
+    items = []
+    is_paragraph = {f"doc:{d}": True for d in docs}
+    for labelled in ctx.progress.track(list(claims), "finding candidates", total=len(claims)):
+        chosen = [p for doc in labelled.docs for p in passages[doc.id]]
+        index = PassageIndex(
+            chosen, np.concatenate([vectors[slice(*row[doc.id])] for doc in labelled.docs])
+        )
+        claim = Claim(labelled.id or f"claim{len(items)}", labelled.claim)
+        items.extend(
+            claim_candidates(
+                [claim],
+                index,
+                encoder,
+                settings.verify.top_k,
+                is_paragraph,
+                windows=settings.verify.windows,
+            )
+        )
+    return items
+
+
+def evaluate_claims(
+    ctx: Context,
+    data: Path,
+    *,
+    split: str | None = None,
+    limit: int | None = None,
+    bootstrap: int = 0,
+    points: bool = False,
+) -> dict:
+    """The configured verifier and claim decision on labelled claims against their whole
+    sources (`verify.claimsets` layouts): macro-F1, accuracy, per-label precision and recall,
+    × on gold-supported claims, ECE of P(supported), claims/s."""
+    read = read_claim_set(data, split, limit=limit)
+    if not read.claims:
+        raise NotFoundError(
+            f"no usable labelled claim in {data}"
+            + (f" (split {split!r})" if split else "")
+            + (f"; skipped: {dict(read.skipped)}" if read.skipped else ""),
+            hint="see `synth eval claims --help` for the layouts read",
+        )
+    start = time.perf_counter()
+    items = claim_items(ctx, read.claims)
+    verdicts = verify_batched(ctx.verifier, items, ctx.progress)
+    seconds = time.perf_counter() - start
+    gold = [c.label for c in read.claims]
+    predicted = [v.label for v in verdicts]
+    confidence = [v.confidence for v in verdicts]
+    result = claim_metrics(gold, predicted, confidence, bootstrap=bootstrap)
+    if points:
+        result["points"] = {
+            "p_supported": confidence,
+            "supported": [g == Label.SUPPORTED for g in gold],
+            "gold": [g.value for g in gold],
+            "predicted": [p.value for p in predicted],
+        }
+    spec = ctx.verifier_spec
+    result.update(
+        {
+            "data": str(data),
+            "layout": read.layout,
+            "files": read.files,
+            "split": split,
+            "limit": limit,
+            "skipped_claims": dict(read.skipped),
+            "verifier": spec.identity,
+            "method": spec.method,
+            "decision": ctx.settings.verify.decision if spec.decision else "max",
+            "encoder": ctx.encoder_id,
+            "candidates": sum(len(c) for _, c in items),
+            "seconds": seconds,
+            "claims_per_s": len(items) / seconds if seconds else None,
         }
     )
     return result

@@ -4,15 +4,14 @@ given sources): the stages in order, fed from the Context.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 
 from synth.app.context import Context
 from synth.app.discover import Discovery, discover, traverse
 from synth.app.library import library_papers, resolve_sources
+from synth.app.verification import Verification, index_passages
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import SynthError
 from synth.core.ids import PaperId
@@ -27,7 +26,6 @@ from synth.core.types import (
     Verdict,
 )
 from synth.extract import claims as claim_rules
-from synth.extract.evidence import candidate_spans
 from synth.extract.rank import rank_candidates
 from synth.render.compose import RunFacts, compose_report
 from synth.retrieve.embed import CachedEncoder
@@ -35,11 +33,8 @@ from synth.retrieve.index import PassageIndex
 from synth.retrieve.lexical import top_by_overlap
 from synth.retrieve.select import select_papers
 from synth.store.library import Library
-from synth.store.verdicts import VerdictStore, verdict_key
 from synth.synthesize.answer import compose_answer
-from synth.verify.verifier import Verifier
 
-CLAIMS_PER_PASS = 4  # claims whose candidates share one batched verifier pass
 QUESTION_PASSAGES = 40  # passages retrieved for the question, whose sentences may be claims
 
 
@@ -157,48 +152,23 @@ def llm_answer(
 def check_sources(
     ctx: Context, claims: Sequence[Claim], papers: Sequence[Paper]
 ) -> list[tuple[SourceCheck, ...]]:
-    """Each claim against each paper on its own: its own paper without its own sentence, and
-    every other selected paper. Rows follow `claims`, columns follow `papers`.
+    """Each claim against each paper on its own: its own paper as `app.verification` checks a
+    paper's own claims (the body, never the abstract or a restatement; – with the abstract
+    alone), and every other selected paper. Rows follow `claims`, columns follow `papers`.
 
-    Verdicts go through the library's verdict store (keyed by the claim, where it came from,
-    the paper's contents and the models), so a second report on the same question re-verifies
-    nothing and loads no verifier."""
-    store = VerdictStore(ctx.library.conn)
-    columns: list[list[Verdict | None]] = []
+    Verdicts go through the library's verdict store, so a second report on the same question
+    re-verifies nothing and loads no verifier."""
+    service = Verification(ctx)
+    rows: list[list[SourceCheck]] = [[] for _ in claims]
     for paper in ctx.progress.track(list(papers), "checking claims against each paper"):
-        content = ctx.library.content_hash(paper.id) or ""
-        keys = [
-            verdict_key(
-                claim.text,
-                [(paper.id, content)],
-                json.dumps([ctx.verdict_models_key, claim.paper_id, claim.page_index, claim.start]),
-            )
-            for claim in claims
-        ]
-        column: list[Verdict | None] = [store.get(key) for key in keys]
-        pending = [row for row, found in enumerate(column) if found is None]
-        if pending:
-            index = passage_index(ctx.library, ctx.encoder, [paper.id])
-            fresh = verify_claims(
-                [claims[row] for row in pending],
-                ctx.library,
-                index,
-                ctx.encoder,
-                ctx.verifier,
-                ctx.settings.verify.top_k,
-                windows=ctx.settings.verify.windows,
-            )
-            for row, verdict in zip(pending, fresh, strict=True):
-                store.put(keys[row], verdict)
-                column[row] = verdict
-        columns.append([replace(v, claim=claims[row]) for row, v in enumerate(column)])
-    return [
-        tuple(
-            SourceCheck(paper.id, column[row], own=claim.paper_id == paper.id)
-            for paper, column in zip(papers, columns, strict=True)
-        )
-        for row, claim in enumerate(claims)
-    ]
+        own = [i for i, c in enumerate(claims) if c.paper_id == paper.id]
+        others = [i for i, c in enumerate(claims) if c.paper_id != paper.id]
+        for group, is_own in ((own, True), (others, False)):
+            checked = service.against([claims[i] for i in group], [paper], own=is_own)
+            for i, (verdict, _) in zip(group, checked, strict=True):
+                rows[i].append(SourceCheck(paper.id, verdict, own=is_own))
+    order = {p.id: n for n, p in enumerate(papers)}
+    return [tuple(sorted(row, key=lambda c: order[c.paper_id])) for row in rows]
 
 
 def _library_description(papers: Sequence[Paper]) -> str:
@@ -256,7 +226,8 @@ _ORIGIN = {  # (plural, singular)
 
 
 def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:
-    """Verify one claim against the given arXiv ids or PDF files."""
+    """Verify one claim against the given arXiv ids or PDF files (stored like every verdict,
+    unless the passage budget left part of a source unsearched)."""
     if not text.strip():
         raise SynthError("the claim is empty", hint='pass the claim in quotes: synth check "…"')
     if not sources:
@@ -265,18 +236,11 @@ def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:
     n = len(sources)
     ctx.progress.status(f"checking the claim against {n} source{'s' * (n != 1)}")
     papers = resolve_sources(ctx, sources)
-    passages = ctx.library.passages([p.id for p in papers])
-    passages = _within_budget(ctx, claim.text, passages)
-    index = index_passages(ctx.encoder, passages, ctx.progress)
-    (verdict,) = verify_claims(
-        [claim],
-        ctx.library,
-        index,
-        ctx.encoder,
-        ctx.verifier,
-        ctx.settings.verify.top_k,
-        ctx.progress,
-        windows=ctx.settings.verify.windows,
+    every = ctx.library.passages([p.id for p in papers])
+    passages = _within_budget(ctx, claim.text, every)
+    complete = len(passages) == len(every)
+    ((verdict, _),) = Verification(ctx).against(
+        [claim], papers, passages=None if complete else passages, store=complete
     )
     return verdict
 
@@ -307,43 +271,3 @@ def passage_index(
 ) -> PassageIndex:
     """The passages of these papers, embedded (through the cache) and indexed."""
     return index_passages(encoder, library.passages(ids), progress)
-
-
-def index_passages(
-    encoder: CachedEncoder, passages: Sequence[Passage], progress: Progress = NullProgress()
-) -> PassageIndex:
-    """These passages, embedded (through the cache) and indexed."""
-    return PassageIndex(passages, encoder.passages([p.text for p in passages], progress))
-
-
-def verify_claims(
-    claims: Sequence[Claim],
-    library: Library,
-    index: PassageIndex,
-    encoder: CachedEncoder,
-    verifier: Verifier,
-    top_k: int,
-    progress: Progress = NullProgress(),
-    *,
-    windows: bool = False,
-) -> list[Verdict]:
-    """Each claim against the sentences (with `windows`, also pairs of adjacent sentences and
-    the best passage) of its top-k passages in `index`, never its own sentence; a few claims
-    per batched verifier pass."""
-    papers = {p.paper_id for p in index.passages}
-    is_paragraph = {pid: not _has_pdf_pages(library, pid) for pid in papers}
-    vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, encoder.dim))
-    items = [
-        (claim, candidate_spans(claim, index.search(vector, top_k), is_paragraph, windows=windows))
-        for claim, vector in zip(claims, vectors, strict=True)
-    ]
-    groups = [items[i : i + CLAIMS_PER_PASS] for i in range(0, len(items), CLAIMS_PER_PASS)]
-    verdicts: list[Verdict] = []
-    for group in progress.track(groups, "verifying claims", total=len(groups)):
-        verdicts.extend(verifier.verify_many(group))
-    return verdicts
-
-
-def _has_pdf_pages(library: Library, pid: PaperId) -> bool:
-    pages = library.pages(pid)
-    return bool(pages) and not pages[0].is_paragraph

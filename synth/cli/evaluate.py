@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from synth.cli import app
+from synth.core.errors import SynthError
 
 eval_app = typer.Typer(
     help="Measure synth's models on held-out data.\n\nExample: synth eval retrieval --data "
@@ -150,6 +151,85 @@ def verifier(
     app_ctx = ctx.obj.context(**{"verify.model": verifier_})
     result = evaluate_verifier(app_ctx, data, split=split, limit=limit, bootstrap=bootstrap)
     typer.echo(json.dumps(result, indent=2) if json_ else _verifier_markdown(result), nl=not json_)
+
+
+def _claims_markdown(result: dict) -> str:
+    fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
+    labels = list(result["recall"])
+    lines = [
+        f"Verifier `{result['verifier']}` · decision {result['decision']} · {result['data']}"
+        + (f" · split {result['split']}" if result["split"] else "")
+        + f" · {result['claims']} claims, {result['candidates']} candidates · "
+        f"{result['claims_per_s']:.2f} claims/s",
+        "",
+        "| macro-F1 | accuracy | ECE P(supported) | × on supported | precision of × |",
+        "|---|---|---|---|---|",
+        f"| {result['macro_f1']:.3f} | {result['accuracy']:.3f} | {result['ece']:.3f} | "
+        f"{fmt(result['x_on_supported'])} | {fmt(result['x_precision'])} |",
+        "",
+        "| label | gold | predicted | precision | recall |",
+        "|---|---|---|---|---|",
+    ]
+    for label in labels:
+        lines.append(
+            f"| {label} | {result['gold_counts'][label]} | {result['predicted_counts'][label]} | "
+            f"{fmt(result['precision'][label])} | {fmt(result['recall'][label])} |"
+        )
+    if "intervals_95" in result:
+        ci = result["intervals_95"]
+        lines += [
+            "",
+            "95% bootstrap intervals: "
+            + ", ".join(f"{k} [{lo:.3f}, {hi:.3f}]" for k, (lo, hi) in ci.items()),
+        ]
+    if result["skipped_claims"]:
+        lines += ["", f"Skipped claims: {result['skipped_claims']}"]
+    return "\n".join(lines) + "\n"
+
+
+@eval_app.command("claims")
+def claims(
+    ctx: typer.Context,
+    data: Annotated[
+        Path,
+        typer.Option(help="A SciFact/MultiVerS or Check-COVID directory (claims and corpus)."),
+    ],
+    split: Annotated[
+        str | None, typer.Option(help="Claim files whose name contains this (train, dev, test).")
+    ] = None,
+    verifier_: Annotated[
+        str | None,
+        typer.Option("--verifier", help="similarity, default, or a trained verifier directory."),
+    ] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option(help="learned (the verifier's claim decision) or max (the old rule)."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most N claims.")] = None,
+    bootstrap: Annotated[int, typer.Option(help="Resamples for 95% intervals (0: none).")] = 0,
+    json_: Annotated[bool, typer.Option("--json", help="Full results as JSON on stdout.")] = False,
+) -> None:
+    """Measure claim-level verification: each labelled claim against its whole cited
+    abstract(s), through the product's own path (chunk the source, the top passages, their
+    sentences, the verifier and the claim decision). Reports macro-F1, accuracy, per-label
+    precision and recall, the × rate on gold-supported claims and the precision of ×, ECE of
+    P(supported), claims/s.
+
+    Reads the SciFact/MultiVerS layout (claims*.jsonl with claim, cited_doc_ids, evidence;
+    corpus.jsonl with doc_id, title, abstract as a list of sentences; no evidence = not enough
+    info) and Check-COVID's (covidCheck_<split>_*.json and corpus.json).
+
+    Example: synth eval claims --data ../shared/data/nli/check_covid --split test --bootstrap 1000
+    """
+    from synth.app.evaluate import evaluate_claims
+
+    if decision not in (None, "learned", "max"):
+        raise SynthError(
+            f"unknown decision {decision!r}", hint="--decision learned or --decision max"
+        )
+    app_ctx = ctx.obj.context(**{"verify.model": verifier_, "verify.decision": decision})
+    result = evaluate_claims(app_ctx, data, split=split, limit=limit, bootstrap=bootstrap)
+    typer.echo(json.dumps(result, indent=2) if json_ else _claims_markdown(result), nl=not json_)
 
 
 @eval_app.command("bitext")

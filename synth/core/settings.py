@@ -106,6 +106,13 @@ class VerifySettings(BaseModel):
         "in the model cache; no torch at inference; labels as torch's on 99% of pairs), or "
         "'torch' (the model as trained).",
     )
+    decision: Literal["learned", "max"] = Field(
+        "learned",
+        description="How a claim's candidate sentences become its verdict: 'learned' (the "
+        "verifier's claim decision, fitted on labelled claims against whole abstracts; "
+        "precision-first ×), or 'max' (the old rule: the best support, else the best "
+        "contradiction, at 0.5; a baseline for `synth eval claims`).",
+    )
     top_k: int = Field(8, ge=1, description="Passages retrieved per claim.")
     max_quotes: int = Field(2, ge=1, description="Evidence sentences quoted per claim.")
     max_new_passages: int = Field(

@@ -172,6 +172,12 @@ class Verdict:
     method: str = ""  # which verifier decided, e.g. "similarity-v1"
     reason: str | None = None  # machine-readable, when a guard fired
     probabilities: dict[str, float] = field(default_factory=dict)  # per label value
+    # why the claim was not checked (e.g. only its own abstract is available): no verdict, –
+    not_checked: str | None = None
+
+    @property
+    def mark(self) -> Mark:
+        return Mark.NOT_CHECKED if self.not_checked else self.label.mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,9 +215,9 @@ class Report:
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {label.value: 0 for label in Label}
+        out = {label.value: 0 for label in Label} | {"not_checked": 0}
         for verdict in self.verdicts:
-            out[verdict.label.value] += 1
+            out["not_checked" if verdict.not_checked else verdict.label.value] += 1
         return out
 
 

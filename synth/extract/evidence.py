@@ -12,6 +12,7 @@ decided. Windows and passages stay verbatim: contiguous text of one page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -19,8 +20,12 @@ from synth.core.types import Claim, Evidence, Hit
 from synth.parse.sentences import sentence_spans
 
 MIN_QUOTE_CHARS = 20
+_WORD = re.compile(r"\w+")
 # Bump when candidate selection changes: stored verdicts are keyed by it (verify.registry).
-EVIDENCE_VERSION = 2
+EVIDENCE_VERSION = 3
+# content-word overlap (Jaccard) at which a sentence is a restatement of the claim: in the
+# claim's own paper such a sentence is the same statement again, not evidence for it
+NEAR_COPY = 0.6
 MAX_SENTENCES = 12  # single sentences scored per claim, in hit order
 MAX_WINDOWS = 6  # windows of two adjacent sentences, from the best-ranked sentences
 
@@ -36,10 +41,25 @@ def _overlaps_claim(claim: Claim, paper_id: str, page_index: int, start: int, en
     )
 
 
+def _stems(text: str) -> set[str]:
+    return {w.lower()[:5] for w in _WORD.findall(text) if len(w) > 3}
+
+
+def near_copy(claim: str, sentence: str) -> bool:
+    """Whether `sentence` restates `claim` nearly word for word."""
+    a, b = _stems(claim), _stems(sentence)
+    return bool(a and b) and len(a & b) / len(a | b) >= NEAR_COPY
+
+
 def candidate_sentences(
-    claim: Claim, hits: Iterable[Hit], is_paragraph: dict[str, bool]
+    claim: Claim,
+    hits: Iterable[Hit],
+    is_paragraph: dict[str, bool],
+    *,
+    skip_near_copies: bool = False,
 ) -> list[Evidence]:
-    """Evidence candidates (score 0 until a verifier scores them), in hit order, unique."""
+    """Evidence candidates (score 0 until a verifier scores them), in hit order, unique; with
+    `skip_near_copies`, none that restates the claim (`near_copy`)."""
     seen: set[tuple[str, int, int]] = set()
     out: list[Evidence] = []
     for hit in hits:
@@ -50,6 +70,8 @@ def candidate_sentences(
             if key in seen or e - s < MIN_QUOTE_CHARS:
                 continue
             if _overlaps_claim(claim, passage.paper_id, passage.page_index, start, end):
+                continue
+            if skip_near_copies and near_copy(claim.text, passage.text[s:e]):
                 continue
             seen.add(key)
             out.append(
@@ -75,11 +97,14 @@ def candidate_spans(
     max_sentences: int = MAX_SENTENCES,
     max_windows: int = MAX_WINDOWS,
     windows: bool = True,
+    skip_near_copies: bool = False,
 ) -> list[Evidence]:
     """The first `max_sentences` sentences (`candidate_sentences`); with `windows`, then
     windows of two adjacent ones among them and the top passage whole when it holds more than
     two sentences and not the claim's own."""
-    sentences = candidate_sentences(claim, hits, is_paragraph)[:max_sentences]
+    sentences = candidate_sentences(
+        claim, hits, is_paragraph, skip_near_copies=skip_near_copies
+    )[:max_sentences]
     if not windows:
         return sentences
     pairs: list[Evidence] = []

@@ -41,19 +41,29 @@ def compose_report(
     answer: Sequence[AnswerParagraph] = (),
     today: date | None = None,
 ) -> Report:
-    counts = {label: sum(v.label is label for v in verdicts) for label in Label}
+    checked = [v for v in verdicts if not v.not_checked]
+    counts = {label: sum(v.label is label for v in checked) for label in Label}
+    unchecked = len(verdicts) - len(checked)
     n_papers, n_claims = len(papers), len(verdicts)
     tally = (
         f"{counts[Label.SUPPORTED]} supported (✓), {counts[Label.CONTRADICTED]} contradicted"
         f" (×), {counts[Label.NOT_ENOUGH_INFO]} without enough evidence (?)"
+        + (
+            f", {unchecked} not checked (–: only the abstract of their own paper is available, "
+            "and an abstract cannot check its own claims; the Sources column checks them against "
+            "the other papers)"
+            if unchecked
+            else ""
+        )
     )
     lead = papers[0].title if papers else "no paper"
     abstract = (
         f'This report examines the question "{question.strip()}" against {n_papers} '
         f"{'paper' if n_papers == 1 else 'papers'} selected from {facts.library_description}. "
         f"{n_claims} claims were extracted from the passages of the selected papers closest to "
-        f"the question and checked against each selected paper, their own one without the "
-        f"sentence they came from: {tally} (verdicts on their own papers). "
+        f"the question and checked against each selected paper, their own one only where it "
+        f"has more than an abstract (its body, never the sentence the claim came from or a "
+        f"restatement of it): {tally} (verdicts on their own papers). "
         "Every verdict below is given with the verbatim source sentences it rests on."
     )
     introduction = f"This paper examines: {lead}. Research question: {question.strip()}"
@@ -67,8 +77,9 @@ def compose_report(
         f"closest to the question, in any section but the references, and de-duplicated across "
         f"papers (a near-identical claim from another paper is recorded with it). Each claim "
         f"was checked against each selected paper on its own, against that paper's top "
-        f"{facts.top_k} passages: its own paper without the sentence it was extracted from "
-        f"(the Verified column) and every other paper (the Sources column). The Answer groups "
+        f"{facts.top_k} passages: its own paper's body, results sections first, without the "
+        f"sentence it was extracted from or restatements of it (the Verified column; – where "
+        f"the paper has only an abstract) and every other paper (the Sources column). The Answer groups "
         f"the claims by theme (greedy clustering of their embeddings); each of its sentences "
         f"states a claim with the papers that support or contradict it and cites its row; "
         f"claims no paper supports or contradicts are named as open, not stated as findings. "

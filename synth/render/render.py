@@ -18,7 +18,7 @@ import jinja2
 from synth.core.paths import resource_dir
 from synth.core.types import Report
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: verdicts' not_checked, counts' not_checked
 
 
 class Format(StrEnum):
@@ -127,7 +127,7 @@ def report_dict(report: Report) -> dict[str, Any]:
     data["schema_version"] = SCHEMA_VERSION
     data["counts"] = report.counts
     for verdict, out in zip(report.verdicts, data["verdicts"], strict=False):
-        out["mark"] = verdict.label.mark
+        out["mark"] = verdict.mark
         for evidence, ev_out in zip(verdict.evidence, out["evidence"], strict=False):
             ev_out["location"] = evidence.location
     data["checks"] = [
@@ -136,7 +136,8 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "paper_id": check.paper_id,
                 "own": check.own,
                 "label": check.verdict.label.value,
-                "mark": check.verdict.label.mark,
+                "mark": check.verdict.mark,
+                "not_checked": check.verdict.not_checked,
                 "confidence": check.verdict.confidence,
                 "evidence": [
                     {**asdict(e), "location": e.location} for e in check.verdict.evidence[:1]
@@ -152,7 +153,7 @@ def report_dict(report: Report) -> dict[str, Any]:
 def sources_cell(checks) -> str:
     """The Sources column: every selected paper with its mark, own paper first."""
     ordered = sorted(checks, key=lambda c: not c.own)
-    return "; ".join(f"{c.paper_id.removeprefix('arxiv:')} {c.verdict.label.mark}" for c in ordered)
+    return "; ".join(f"{c.paper_id.removeprefix('arxiv:')} {c.verdict.mark}" for c in ordered)
 
 
 def render(report: Report, fmt: Format, templates: Path | None = None) -> str:

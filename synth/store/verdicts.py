@@ -43,6 +43,7 @@ def verdict_from_json(text: str) -> Verdict:
         method=data["method"],
         reason=data["reason"],
         probabilities=data["probabilities"],
+        not_checked=data.get("not_checked"),
     )
 
 

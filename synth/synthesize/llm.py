@@ -86,12 +86,12 @@ def claims_table(verdicts: Sequence[Verdict], checks: Sequence[Sequence[SourceCh
     for row, verdict in enumerate(verdicts):
         paper = (verdict.claim.paper_id or "").removeprefix("arxiv:")
         others = "; ".join(
-            f"{c.paper_id.removeprefix('arxiv:')} {c.verdict.label.mark}"
+            f"{c.paper_id.removeprefix('arxiv:')} {c.verdict.mark}"
             for c in (checks[row] if row < len(checks) else ())
             if not c.own
         )
         lines.append(
-            f"C{row + 1} [{verdict.label.mark} in {paper}{'; ' + others if others else ''}] "
+            f"C{row + 1} [{verdict.mark} in {paper}{'; ' + others if others else ''}] "
             f"{verdict.claim.text}"
         )
     return "\n".join(lines)

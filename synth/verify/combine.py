@@ -101,9 +101,9 @@ class Combiner:
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         return _softmax(((features - self.mean) / self.scale) @ self.weights + self.bias)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, features: Sequence[str] = FEATURES) -> dict:
         return {
-            "features": list(FEATURES),
+            "features": list(features),
             "weights": self.weights.tolist(),
             "bias": self.bias.tolist(),
             "mean": self.mean.tolist(),
@@ -111,9 +111,10 @@ class Combiner:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> Combiner:
-        if list(data["features"]) != list(FEATURES):
-            raise ValueError(f"combiner features {data['features']} != {list(FEATURES)}")
+    def from_dict(cls, data: dict, features: Sequence[str] = FEATURES) -> Combiner:
+        """The regression stored by `to_dict`; its feature names must be `features`."""
+        if list(data["features"]) != list(features):
+            raise ValueError(f"regression features {data['features']} != {list(features)}")
         return cls(
             *(np.array(data[k], dtype=np.float64) for k in ("weights", "bias", "mean", "scale"))
         )

@@ -4,6 +4,11 @@ Whatever model decides a verdict, these guards stay: a claim that says 3e-4 is n
 by a sentence that says 3e-5, however similar the two read. Each guard returns a
 machine-readable reason (`number_mismatch: claim 3e-4, source 3e-5`) or None.
 
+Besides whether numbers and names appear, `conflict` asks whether they are bound to the same
+things: "A covers 7 languages and B covers 11" against "A covers 11 languages and B 7" is a
+conflict, as are "A outperforms B" against "B outperforms A" and "X increases Y" against "X
+reduces Y". A conflict is a reason for ×, found by rule, never a probability.
+
 Surface forms must not fool them: `3e-5`, `3 × 10^-5`, `3·10⁻⁵` and `0.00003` are one number;
 `30%` and `30 %` too; `1,000` is a thousand; `mAP`/`MAP` and `XQuAD-R`/`XQuAD R` are one name.
 """
@@ -16,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 # Bump when a guard's decisions change: stored verdicts are keyed by it (verify.registry).
-GUARDS_VERSION = 1
+GUARDS_VERSION = 2
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 # 3 × 10^-5, 3x10^-5, 3·10⁻⁵, 3*10**-5 (after superscripts are folded)
@@ -182,4 +187,184 @@ def negation_mismatch(claim: str, evidence: str) -> str | None:
     return (
         f"negation_mismatch: claim {'negated' if claim_neg else 'affirmed'}, source "
         f"{'negated' if evidence_neg else 'affirmed'}"
+    )
+
+
+# bindings: what a number counts, who beats whom, which way an effect goes -----------------
+# clause boundaries: a number belongs to the names of its own clause
+_CLAUSE = re.compile(r"\s*(?:[;,]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b|\bwith\b)\s*", re.I)
+_COMPARE = re.compile(
+    r"(?P<a>[\w.+-]+(?:\s+[\w.+-]+)?)\s+(?:consistently\s+|significantly\s+|clearly\s+)?"
+    r"(?:outperforms?|outperformed|beats?|surpass(?:es|ed)?|exceeds?|exceeded|"
+    r"(?:is|are|was|were)\s+(?:better|stronger|more accurate)\s+than)\s+"
+    r"(?P<b>[\w.+-]+(?:\s+[\w.+-]+)?)",
+    re.I,
+)
+_UP = frozenset(
+    "increase increases increased increasing improve improves improved improving raise raises "
+    "raised higher more boost boosts boosted enhance enhances enhanced gain gains grow grows "
+    "larger greater elevated elevate elevates".split()
+)
+_DOWN = frozenset(
+    "decrease decreases decreased decreasing reduce reduces reduced reducing lower lowers "
+    "lowered less fewer decline declines declined drop drops dropped diminish diminishes "
+    "diminished smaller worsen worsens worsened degrade degrades degraded hurt hurts mitigate "
+    "mitigates mitigated mitigating alleviate alleviates alleviated".split()
+)
+# subject overlap (content words, direction words aside) above which a reversed direction is
+# a conflict rather than a statement about something else
+DIRECTION_OVERLAP = 0.6
+
+
+_UNIT_STOP = frozenset(
+    "and or to of on in at for with by from than the a an as per each is are was were thus "
+    "respectively".split()
+)
+
+
+def _ordered_names(text: str) -> list[str]:
+    seen: list[str] = []
+    for match in _NAME.finditer(text):
+        key = _name_key(match.group())
+        if match.group() in names(match.group()) and key not in seen:
+            seen.append(key)
+    return seen
+
+
+def _counted(text: str) -> list[tuple[float, str, int]]:
+    """(value, unit, offset) for each number followed by what it counts: the last word of the
+    noun phrase after it ("11 parallel languages" -> langu), the next number's unit for a
+    list ("11 and 7 languages")."""
+    found = []
+    for match in _NUMBER.finditer(text):
+        raw = match.group().strip()
+        if _YEAR.match(raw):
+            continue
+        try:
+            value = float(raw.rstrip("%").strip().replace(",", ""))
+        except ValueError:
+            continue
+        unit = ""
+        for word in re.findall(r"[A-Za-z][A-Za-z-]*|[^\sA-Za-z]", text[match.end() : match.end() + 60]):
+            if not word[0].isalpha() or word.lower() in _UNIT_STOP:
+                if unit:
+                    break
+                continue
+            unit = word.lower()[:5]
+        found.append((value, unit, match.start()))
+    # "11 and 7 languages": a number without its own unit counts what the next one counts
+    for i in range(len(found) - 2, -1, -1):
+        value, unit, start = found[i]
+        following = text[start : found[i + 1][2]]
+        if re.fullmatch(r"[\d.,%\s]*(?:and|or|,)\s*", following.split(" ", 1)[-1] + " "):
+            found[i] = (value, found[i + 1][1], start)
+    return [f for f in found if f[1]]
+
+
+def _bound_numbers(text: str) -> dict[tuple[str, str], set[float]]:
+    """{(name, unit): values}: each number with what it counts and the names it belongs to:
+    those of its own clause ("XQuAD-R covers 11 languages" -> (xquadr, langu): {11}), or in
+    order for parallel lists ("A and B have 11 and 7 languages, respectively", "For A (B),
+    there are 11 and 7 languages")."""
+    folded = _fold(text)
+    out: dict[tuple[str, str], set[float]] = {}
+    listed = _ordered_names(folded)
+    counted = _counted(folded)
+    parallel = "respectively" in folded.lower() or re.search(r"\w\s*\([^()]*\w[^()]*\)", folded)
+    if parallel and len(listed) >= 2 and len(counted) >= 2:
+        units = {u for _, u, _ in counted}
+        for unit in units:
+            values = [v for v, u, _ in counted if u == unit]
+            if len(values) == len(listed):
+                for name, value in zip(listed, values, strict=True):
+                    out.setdefault((name, unit), set()).add(value)
+        if out:
+            return out
+    for clause in _CLAUSE.split(folded):
+        clause_names = {_name_key(n) for n in names(clause)}
+        if not clause_names:
+            continue
+        for value, unit, _ in _counted(clause):
+            for name in clause_names:
+                out.setdefault((name, unit), set()).add(value)
+    return out
+
+
+def number_binding_conflict(claim: str, evidence: str) -> str | None:
+    """A number the claim binds to a name and unit, which the evidence binds to the same name
+    and unit with another value only (swapped or changed counts)."""
+    have = _bound_numbers(evidence)
+    for (name, unit), values in sorted(_bound_numbers(claim).items()):
+        other = have.get((name, unit))
+        if other and not any(_same(a, b) for a in values for b in other):
+            shown = lambda vs: "/".join(f"{v:g}" for v in sorted(vs))  # noqa: E731
+            return (
+                f"number_conflict: claim {name} {shown(values)} {unit}…, "
+                f"source {name} {shown(other)} {unit}…"
+            )
+    return None
+
+
+def _comparisons(text: str) -> set[tuple[str, str]]:
+    out = set()
+    for match in _COMPARE.finditer(_fold(text)):
+        a, b = match.group("a").split()[-1], match.group("b").split()[0]
+        out.add((_name_key(a), _name_key(b)))
+    return out
+
+
+def comparison_conflict(claim: str, evidence: str) -> str | None:
+    """"A outperforms B" in the claim, "B outperforms A" in the evidence."""
+    reversed_in_source = {(b, a) for a, b in _comparisons(evidence)}
+    for a, b in sorted(_comparisons(claim)):
+        if a != b and (a, b) in reversed_in_source:
+            return f"comparison_reversed: claim {a} over {b}, source {b} over {a}"
+    return None
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z][a-z-]+", _fold(text).lower())
+
+
+def _objects(words: list[str], directions: frozenset[str]) -> set[str]:
+    """Content words (stems) right after a direction word: what goes up or down."""
+    out = set()
+    for i, word in enumerate(words):
+        if word in directions:
+            out |= {w[:5] for w in words[i + 1 : i + 5] if len(w) > 3}
+    return out
+
+
+def direction_conflict(claim: str, evidence: str) -> str | None:
+    """The claim says an effect on something goes one way (increases, improves, higher) and
+    the evidence, about the same things and the same object, says only the other way."""
+    claim_words, evidence_words = _words(claim), _words(evidence)
+    claim_up, claim_down = _UP.intersection(claim_words), _DOWN.intersection(claim_words)
+    ev_up, ev_down = _UP.intersection(evidence_words), _DOWN.intersection(evidence_words)
+    if claim_up and not claim_down and ev_down and not ev_up:
+        claim_dir, source_dir = sorted(claim_up)[0], sorted(ev_down)[0]
+        objects = _objects(claim_words, _UP) & _objects(evidence_words, _DOWN)
+    elif claim_down and not claim_up and ev_up and not ev_down:
+        claim_dir, source_dir = sorted(claim_down)[0], sorted(ev_up)[0]
+        objects = _objects(claim_words, _DOWN) & _objects(evidence_words, _UP)
+    else:
+        return None
+    if not objects:
+        return None  # "improves accuracy" and "reduces cost" are about different things
+    directions = _UP | _DOWN
+    subject = {w[:5] for w in claim_words if len(w) > 3 and w not in directions}
+    present = {w[:5] for w in evidence_words if len(w) > 3 and w not in directions}
+    if not subject or len(subject & present) / len(subject) < DIRECTION_OVERLAP:
+        return None
+    if is_negated(claim) != is_negated(evidence):
+        return None  # "does not reduce" vs "increases": negation is another check's business
+    return f"direction_reversed: claim {claim_dir}, source {source_dir}"
+
+
+def conflict(claim: str, evidence: str) -> str | None:
+    """A rule-found incompatibility between claim and evidence (see the module docstring)."""
+    return (
+        number_binding_conflict(claim, evidence)
+        or comparison_conflict(claim, evidence)
+        or direction_conflict(claim, evidence)
     )

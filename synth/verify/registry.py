@@ -25,6 +25,7 @@ from pathlib import Path
 from synth.core.console import NullProgress, Progress
 from synth.core.runtime import Dtype, use_bf16
 from synth.extract.evidence import EVIDENCE_VERSION
+from synth.verify.decision import DECISION_FILE, decision_identity
 from synth.verify.guards import GUARDS_VERSION
 from synth.verify.verifier import SimilarityVerifier, Verifier
 from synth.weights.onnx import onnx_model_id, same_weights
@@ -43,17 +44,30 @@ _CROSS_ENCODER = (
 )
 _GUARDS = (
     "number and name guards veto a support that states other numbers or lacks a named "
-    "dataset or model."
+    "dataset or model; anything else is not enough information (?)."
 )
-_COMBINED = (
+_COMBINED_PAIRS = (
     ", and a logistic regression fitted on held-out labelled pairs turns its scores, the "
     "retriever's similarity, the claim's word coverage and number, name and negation checks "
-    "into calibrated probabilities; the confidence is the probability of support for the best "
-    "sentence, and "
+    "into calibrated probabilities per sentence"
+)
+_TEMPERATURE_PAIRS = " (temperature-calibrated probabilities per sentence)"
+_COMBINED = _COMBINED_PAIRS + (
+    "; the confidence is the probability of support for the best sentence, and "
 )
 _TEMPERATURE = (
     "; the confidence is its temperature-calibrated probability of support for the best "
     "sentence, and "
+)
+_MAX_RULE = "the best support (or else the best contradiction) at 0.5 decides; "
+_LEARNED = (
+    "; a second regression, fitted on labelled claims checked against whole abstracts, reads "
+    "all of a claim's candidates at once (top probabilities, those of the most relevant "
+    "sentence, how many agree, word coverage) and gives one probability distribution for the "
+    "claim, whose P(supported) is the confidence; × needs P(contradicted) above a threshold "
+    "chosen on dev for the precision of × and a contradicting sentence about the claim's "
+    "subject, or a rule-found conflict (a number bound to another name, a reversed comparison "
+    "or direction); "
 )
 _DEFAULT_DATA = "SciFact, XQuAD-R and rule-made contradictions"
 
@@ -67,12 +81,16 @@ class VerifierSpec:
     files: tuple[Path, ...] = ()  # delta, head, calibration (trained verifiers)
     combined: bool = False  # runs its combiner (fitted with this retriever)
     runtime: str = "torch"  # or "onnx-int8"
+    decision: Path | None = None  # the fitted claim decision; None: the max rule
 
 
-def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> VerifierSpec:
+def resolve_verifier(
+    name: str, encoder_id: str, runtime: str = "torch", decision: str = "learned"
+) -> VerifierSpec:
     """The spec of the verifier `name` names, to run beside the retriever `encoder_id`, in
     `runtime` ('torch', or 'onnx-int8': its int8 ONNX export; another identity, since its
-    probabilities differ slightly).
+    probabilities differ slightly), deciding claims by `decision` ('learned': the verifier's
+    fitted claim decision where it has one and runs as it was fitted; 'max': the old rule).
 
     Raises:
         ModelError: `name` is neither 'similarity' nor a directory with a trained verifier.
@@ -105,11 +123,37 @@ def resolve_verifier(name: str, encoder_id: str, runtime: str = "torch") -> Veri
             encoder_id,
         )
         method += "-no-combiner"
-    tail = _COMBINED if combined else _TEMPERATURE
+    decision_file = _decision_file(files[0].parent, encoder_id, combined, decision)
+    if decision_file is None:
+        tail = (_COMBINED if combined else _TEMPERATURE) + _MAX_RULE
+    else:
+        tail = (_COMBINED_PAIRS if combined else _TEMPERATURE_PAIRS) + _LEARNED
     description = _CROSS_ENCODER.format(data=data) + tail + _GUARDS
     runs_as = onnx_model_id(method, pairs=True) if runtime == "onnx-int8" else method
-    identity = f"{runs_as}:{digest.hexdigest()[:12]}@{CODE_VERSION}"
-    return VerifierSpec(name, method, identity, description, tuple(files), combined, runtime)
+    identity = (
+        f"{runs_as}:{digest.hexdigest()[:12]}@{CODE_VERSION}.{decision_identity(decision_file)}"
+    )
+    return VerifierSpec(
+        name, method, identity, description, tuple(files), combined, runtime, decision_file
+    )
+
+
+def _decision_file(directory: Path, encoder_id: str, combined: bool, choice: str) -> Path | None:
+    """The fitted claim decision to run, or None for the max rule. A decision reads the
+    combiner's probabilities and the retriever's cosines: beside another retriever, or a
+    verifier running without its combiner, it would read other numbers, so it does not run."""
+    path = directory / DECISION_FILE
+    if choice == "max" or not path.is_file():
+        return None
+    fitted_with = json.loads(path.read_text(encoding="utf-8")).get("retriever")
+    if not combined or (fitted_with and not same_weights(fitted_with, encoder_id)):
+        log.warning(
+            "the verifier's claim decision was fitted beside the retriever %s and its "
+            "combiner; here they differ: deciding claims by the max rule",
+            fitted_with,
+        )
+        return None
+    return path
 
 
 def load_verifier(
@@ -127,6 +171,7 @@ def load_verifier(
     if not spec.files:
         return SimilarityVerifier(encoder, max_quotes)
     from synth.verify.combine import Combiner
+    from synth.verify.decision import ClaimDecision, DecisionModel
     from synth.verify.nli import NliVerifier
     from synth.weights import delta_model_dir
 
@@ -156,5 +201,6 @@ def load_verifier(
         bf16=spec.runtime == "torch" and use_bf16(dtype),
         max_quotes=max_quotes,
         scorer=scorer,
+        decision=ClaimDecision(DecisionModel.load(spec.decision)) if spec.decision else None,
     )
     return verifier

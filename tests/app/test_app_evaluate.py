@@ -1,10 +1,11 @@
-"""`synth eval verifier` orchestration with the fake verifier: every pair judged once."""
+"""`synth eval verifier` / `synth eval claims` orchestration with the fake verifier: every pair
+judged once; every claim against its whole source, through the product's path."""
 
 from __future__ import annotations
 
 import json
 
-from synth.app.evaluate import evaluate_bitext, evaluate_verifier
+from synth.app.evaluate import evaluate_bitext, evaluate_claims, evaluate_verifier
 
 
 def test_pairs_are_judged_and_measured_per_language(fake_context, tmp_path):
@@ -69,3 +70,32 @@ def test_bitext_accuracy_is_measured_both_ways_per_language(fake_context, tmp_pa
         "mean": 0.75,
     }
     assert result["mean"] == 0.75 and result["model_id"] == "fake-embedder"
+
+
+def test_claims_are_judged_against_their_whole_source_with_claim_level_metrics(
+    fake_context, tmp_path
+):
+    abstract = [
+        "Sparse widgets were studied in three cities.",
+        "Sparse widgets improve retrieval accuracy.",
+        "Cheese ages faster in warm caves.",
+    ]
+    (tmp_path / "corpus.json").write_text(
+        json.dumps({"cord_id": "a", "title": "Widgets", "abstract": abstract}) + "\n"
+    )
+    claims = [
+        {"id": "1", "claim": "Sparse widgets improve retrieval accuracy.", "cord_id": "a",
+         "label": "SUPPORT"},
+        {"id": "2", "claim": "Sparse widgets hurt retrieval.", "cord_id": "a", "label": "REFUTE"},
+        {"id": "3", "claim": "Widgets are cheap.", "cord_id": "a", "label": "NOTENOUGHINFO"},
+    ]
+    (tmp_path / "covidCheck_dev_x.json").write_text(
+        "".join(json.dumps(c) + "\n" for c in claims)
+    )
+    ctx = fake_context(["widget", "retrieval", "cheese"])
+    result = evaluate_claims(ctx, tmp_path, split="dev")
+    assert ctx.verifier.calls == [c["claim"] for c in claims]
+    assert result["claims"] == 3 and result["candidates"] >= 3
+    assert result["recall"]["supported"] == 1.0
+    assert result["x_on_supported"] == 0.0
+    assert {"macro_f1", "accuracy", "ece", "precision", "recall", "x_precision"} <= set(result)

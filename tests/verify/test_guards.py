@@ -158,3 +158,64 @@ def test_negation_mismatch_reports_which_side_is_negated():
         "negation_mismatch: claim negated, source affirmed"
     )
     assert negation_mismatch("It helps.", "It helps a lot.") is None
+
+
+# bindings ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "claim, evidence",
+    [
+        (
+            "XQuAD-R covers 7 languages and MLQA-R covers 11 languages.",
+            "XQuAD-R covers 11 languages, and MLQA-R covers 7 languages.",
+        ),
+        (
+            "XQuAD-R covers 7 languages and MLQA-R covers 11 languages.",
+            "XQuAD-R and MLQA-R are question-answering datasets with parallel questions and "
+            "passages in 11 languages and 7 languages, respectively.",
+        ),
+        (
+            "XQuAD-R covers 7 languages and MLQA-R covers 11 languages.",
+            "For XQuAD-R (MLQA-R), there are 11 and 7 parallel languages.",
+        ),
+        ("mE5 reaches 71.2 mAP on MIRACL.", "On MIRACL, mE5 reaches 64.0 mAP."),
+        ("LaBSE outperforms mBERT on Tatoeba.", "On Tatoeba, mBERT outperforms LaBSE."),
+        (
+            "Vitamin D supplementation reduces the risk of fractures in older women.",
+            "Vitamin D supplementation increased the risk of fractures in older women.",
+        ),
+    ],
+)
+def test_numbers_names_and_directions_bound_to_other_things_conflict(claim, evidence):
+    from synth.verify.guards import conflict
+
+    assert conflict(claim, evidence) is not None
+
+
+@pytest.mark.parametrize(
+    "claim, evidence",
+    [
+        (
+            "XQuAD-R covers 11 languages and MLQA-R covers 7 languages.",
+            "XQuAD-R covers 11 languages, and MLQA-R covers 7 languages.",
+        ),
+        (
+            "XQuAD-R covers 11 languages.",
+            "XQuAD-R and MLQA-R are question-answering datasets with parallel questions and "
+            "passages in 11 languages and 7 languages, respectively.",
+        ),
+        ("LaBSE outperforms mBERT on Tatoeba.", "LaBSE clearly outperforms mBERT on Tatoeba."),
+        (
+            "Hybrid batch training reduces language bias in multilingual retrieval.",
+            "Hybrid batch training improves zero-shot retrieval performance while mitigating "
+            "language bias.",
+        ),
+        (
+            "The method improves accuracy on XNLI.",
+            "The method reduces training cost by half.",
+        ),
+    ],
+)
+def test_the_same_bindings_or_different_subjects_are_no_conflict(claim, evidence):
+    from synth.verify.guards import conflict
+
+    assert conflict(claim, evidence) is None

@@ -9,17 +9,23 @@ import pytest
 
 from synth.core.ids import PaperId
 from synth.core.types import Claim, Evidence, Label
+from synth.verify.decision import MaxRule
 from synth.verify.nli import LABELS, NliVerifier
 
 PID = PaperId("arxiv:2408.10536")
 
 
 def _verifier(probabilities: list[list[float]]) -> NliVerifier:
-    """An NliVerifier whose model is replaced by fixed probabilities (one row per candidate)."""
+    """An NliVerifier deciding by the max rule, whose model is replaced by fixed probabilities
+    (one row per candidate)."""
     verifier = NliVerifier.__new__(NliVerifier)
     verifier.max_quotes, verifier.max_candidates, verifier.model_id = 2, 12, "stub"
     verifier.method = "stub"
-    verifier.probabilities = lambda claims, evidences: np.array(probabilities)[: len(claims)]
+    verifier.decision = MaxRule()
+    verifier._pair_probabilities = lambda claims, evidences: (
+        np.array(probabilities).reshape(-1, 3)[: len(claims)],
+        np.zeros(len(claims)),
+    )
     return verifier
 
 

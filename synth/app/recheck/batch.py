@@ -20,9 +20,8 @@ from synth.app.context import Context
 from synth.app.library import resolve_source
 from synth.app.recheck import audit
 from synth.app.recheck.tables import read_reports
-from synth.app.report import passage_index, verify_claims
+from synth.app.verification import Verification
 from synth.core.errors import SynthError
-from synth.core.ids import PaperId
 from synth.core.types import (
     CheckedReport,
     Claim,
@@ -33,8 +32,6 @@ from synth.core.types import (
     Verdict,
 )
 from synth.extract.claims import claim_id
-from synth.retrieve.index import PassageIndex
-from synth.store.verdicts import VerdictStore, verdict_key
 
 log = logging.getLogger(__name__)
 
@@ -81,39 +78,17 @@ def checked_text(text: str, truncated: bool) -> str:
 
 # claims ------------------------------------------------------------------------------------
 class ClaimChecker:
-    """Verifies claim texts against sets of papers, through the verdict store. The encoder
-    and the verifier are loaded on the first claim that is not stored already."""
+    """Verifies claim texts against sets of papers, through the verification service (the
+    encoder and the verifier load on the first claim that is not stored already)."""
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.store = VerdictStore(ctx.library.conn)
-        self._indexes: dict[tuple[PaperId, ...], PassageIndex] = {}
-
-    def _index(self, pids: tuple[PaperId, ...]) -> PassageIndex:
-        if pids not in self._indexes:
-            self._indexes[pids] = passage_index(self.ctx.library, self.ctx.encoder, pids)
-        return self._indexes[pids]
+        self.service = Verification(ctx)
 
     def check(self, text: str, papers: Sequence[Paper]) -> tuple[Verdict, bool]:
         """(verdict, came from the store)."""
-        library = self.ctx.library
-        pids = tuple(sorted(p.id for p in papers))
-        sources = [(pid, library.content_hash(pid) or "") for pid in pids]
-        key = verdict_key(text, sources, self.ctx.verdict_models_key)
-        if (stored := self.store.get(key)) is not None:
-            return stored, True
-        claim = Claim(id=claim_id(text), text=text)
-        (verdict,) = verify_claims(
-            [claim],
-            library,
-            self._index(pids),
-            self.ctx.encoder,
-            self.ctx.verifier,
-            self.ctx.settings.verify.top_k,
-            windows=self.ctx.settings.verify.windows,
-        )
-        self.store.put(key, verdict)
-        return verdict, False
+        papers = sorted(papers, key=lambda p: p.id)
+        ((verdict, cached),) = self.service.against([Claim(id=claim_id(text), text=text)], papers)
+        return verdict, cached
 
 
 # reports -----------------------------------------------------------------------------------
