@@ -155,7 +155,7 @@ def _xy(rows: list[dict]):
 
     labels = list(Label)
     kept = [r for r in rows if r["scores"]]
-    x = np.array([claim_features(_rechecked(r)) for r in kept])
+    x = np.array([claim_features(r["_rechecked"]) for r in kept])
     y = np.array([labels.index(Label(r["gold"])) for r in kept])
     return x, y, kept
 
@@ -167,7 +167,7 @@ def _predict(model, rows) -> tuple[list, list]:
     decision = ClaimDecision(model)
     labels, p_support = [], []
     for r in rows:
-        scores = _rechecked(r)
+        scores = r["_rechecked"]
         candidates = [Evidence("x", 0, 0, 1, "x", 0.0)] * len(scores)
         verdict = decision.decide(Claim("c", "c"), candidates, scores, method="m", max_quotes=1)
         labels.append(verdict.label)
@@ -199,6 +199,10 @@ def main() -> None:
     ctx = Context(settings, NullProgress())
     sets = claim_sets(args.scifact_pseudo)
     scored = {name: score_set(ctx, name, claims, args.work) for name, claims in sets.items()}
+    for rows in scored.values():  # the rule checks by the current guards, once
+        for r in rows:
+            if r["scores"]:
+                r["_rechecked"] = _rechecked(r)
     fit_rows = [r for name in FIT for r in scored[name]]
     x, y, _ = _xy(fit_rows)
     choose_rows = [r for name in CHOOSE for r in scored[name] if r["scores"]]
@@ -253,7 +257,7 @@ def main() -> None:
         for r in rows:
             from synth.core.types import Claim, Evidence
 
-            scores = _rechecked(r)
+            scores = r["_rechecked"]
             v = MaxRule().decide(
                 Claim("c", "c"),
                 [Evidence("x", 0, 0, 1, "x", 0.0)] * len(scores),

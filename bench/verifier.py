@@ -99,7 +99,7 @@ def main() -> None:
     from synth.verify.nli import LABELS
     from synth.verify.verifier import coverage, similarity_score
 
-    settings = load_settings(overrides={"verify.model": args.verifier})
+    settings = load_settings(overrides={"verify.model": args.verifier, "verify.decision": "max"})
     context = Context(settings, NullProgress())
     encoder, verifier = context.encoder, context.verifier
     splits = build_pairs(SHARED / "scifact", [SHARED / "xquad-r"], list(iter_fulltext_records()))

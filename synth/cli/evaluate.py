@@ -132,11 +132,20 @@ def verifier(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most N pairs per file.")] = None,
     bootstrap: Annotated[int, typer.Option(help="Resamples for 95% intervals (0: none).")] = 0,
+    decision: Annotated[
+        str,
+        typer.Option(
+            help="max (default: the pair verifier's own label at 0.5, guards included) or "
+            "learned (the claim decision, fitted for whole sources, on one sentence)."
+        ),
+    ] = "max",
     json_: Annotated[bool, typer.Option("--json", help="Full results as JSON on stdout.")] = False,
 ) -> None:
-    """Measure the verifier on labelled claim/evidence pairs: accuracy, balanced accuracy,
-    macro-F1, per-label recall, ECE of P(supported), per language, pairs/s. Each pair is
-    judged as synth judges a claim with one candidate sentence.
+    """Measure the pair verifier on labelled claim/evidence pairs: accuracy, balanced
+    accuracy, macro-F1, per-label recall, ECE of P(supported), per language, pairs/s. Each
+    pair is judged by the pair verifier's own rule (its calibrated probabilities, the number
+    and name guards, 0.5); how synth decides a claim from many sentences is measured by
+    `synth eval claims`.
 
     Reads JSONL (claim, evidence, label, optional lang/split), TSV/CSV with such a header
     (Check-COVID pairs_flat.tsv, SciFact RTE), and premise<TAB>hypothesis<TAB>label files
@@ -148,7 +157,11 @@ def verifier(
     """
     from synth.app.evaluate import evaluate_verifier
 
-    app_ctx = ctx.obj.context(**{"verify.model": verifier_})
+    if decision not in ("learned", "max"):
+        raise SynthError(
+            f"unknown decision {decision!r}", hint="--decision max or --decision learned"
+        )
+    app_ctx = ctx.obj.context(**{"verify.model": verifier_, "verify.decision": decision})
     result = evaluate_verifier(app_ctx, data, split=split, limit=limit, bootstrap=bootstrap)
     typer.echo(json.dumps(result, indent=2) if json_ else _verifier_markdown(result), nl=not json_)
 

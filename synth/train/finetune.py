@@ -141,7 +141,8 @@ class FineTune:
 
         if not path.is_file():
             return None
-        payload = torch.load(path, weights_only=False)
+        # weights_only: a run folder from someone else must not run code when resumed
+        payload = torch.load(path, weights_only=True)
         with torch.no_grad():
             for name, param in self.trainable.items():
                 param.copy_(payload["params"][name])

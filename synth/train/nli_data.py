@@ -463,6 +463,7 @@ def build_mixture(
     seed: int = 0,
     calibration_size: int = 720,
     stats: ReadStats | None = None,
+    extended: bool = False,
 ) -> dict[str, list[Pair]]:
     """The v4 mixture: `build_pairs` (SciFact, LAReQA, edits, full-text papers) plus every set
     of `nli_sets`. Splits:
@@ -474,7 +475,8 @@ def build_mixture(
     - `dev_rest`: the rest of the dev side (never trained on; for later selection);
     - `generated_test`, `scifact_dev`: as `build_pairs` (reporting only).
 
-    `tatoeba_dir` defaults to `tatoeba/` beside `nli_dir` when it exists.
+    `tatoeba_dir` defaults to `tatoeba/` beside `nli_dir` when it exists. `extended` adds the
+    v5 sets (`v5_sets`).
     """
     if tatoeba_dir is None and (nli_dir.parent / "tatoeba").is_dir():
         tatoeba_dir = nli_dir.parent / "tatoeba"
@@ -488,7 +490,10 @@ def build_mixture(
         stats.dropped[f"{name}: claim is a SciFact dev claim"] += len(splits[name]) - len(kept)
         splits[name] = kept
     dev = list(splits.pop("calibration"))
-    for parts in nli_sets(nli_dir, tatoeba_dir, seed, stats).values():
+    sets = nli_sets(nli_dir, tatoeba_dir, seed, stats)
+    if extended:
+        sets |= v5_sets(nli_dir, seed)
+    for parts in sets.values():
         splits["train"] += parts["train"]
         dev += parts["dev"]
     splits["calibration"], splits["dev_rest"] = stratified(dev, calibration_size, seed)
@@ -524,3 +529,169 @@ if __name__ == "__main__":
     print(mixture_table(built))
     print("repaired:", dict(read.repaired))
     print("dropped:", dict(read.dropped))
+
+
+# The v5 additions (issue 32): more genres, Wikipedia fact checking, legal text, one-word
+# lexical contradictions, and claim-level hard negatives ------------------------------------
+BREAKING_CONTRADICTIONS = 1500  # of 7,164: the set is skewed to contradictions
+CLAIM_NEGATIVES = 2  # not-enough-info sentences per claim, from its own abstract
+
+
+def mnli_pairs(directory: Path) -> list[Pair]:
+    """MultiNLI dev matched (multi-genre English); group = premise."""
+    pairs = []
+    with (directory / "mnli_dev_matched.tsv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            label = label_of(row["label"])
+            if label is not None and row["premise"].strip() and row["hypothesis"].strip():
+                pairs.append(
+                    _pair(row["hypothesis"], row["premise"], label, "mnli", row["premise"], "en")
+                )
+    return pairs
+
+
+def fever_symmetric_pairs(directory: Path) -> list[Pair]:
+    """FEVER-Symmetric v0.2 dev (claim vs one Wikipedia sentence, detokenized; supports /
+    refutes only); group = the claim (each claim comes twice). Its test split is never read."""
+    pairs = []
+    path = directory / "fever_symmetric_v0.2_dev.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        label = {"SUPPORTS": Label.SUPPORTED, "REFUTES": Label.CONTRADICTED}.get(r["gold_label"])
+        if label is None:
+            continue
+        claim, evidence = detokenize(r["claim"]), detokenize(r["evidence"])
+        pairs.append(_pair(claim, evidence, label, "fever_symmetric", claim, "en"))
+    return pairs
+
+
+def wice_pairs(directory: Path) -> list[Pair]:
+    """WiCE oracle chunks, dev (a Wikipedia sentence vs the web page it cites): supported ->
+    supported, partially / not supported -> not enough info (WiCE has no contradiction);
+    group = the claim."""
+    pairs = []
+    with (directory / "wice_oracle_claim_dev.tsv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            label = Label.SUPPORTED if row["wice_label"] == "supported" else Label.NOT_ENOUGH_INFO
+            premise = re.sub(r"\(meta data\)[^\n]*", " ", row["premise"])
+            pairs.append(_pair(row["hypothesis"], premise, label, "wice", row["claim_id"], "en"))
+    return pairs
+
+
+def breaking_nli_pairs(directory: Path, seed: int = 0) -> list[Pair]:
+    """Breaking NLI (SNLI premises with one word replaced): every entailment and neutral
+    pair and a seeded sample of BREAKING_CONTRADICTIONS contradictions; group = premise."""
+    pairs = []
+    with (directory / "breaking_nli.tsv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            label = label_of(row["label"])
+            if label is not None:
+                pairs.append(
+                    _pair(
+                        row["hypothesis"],
+                        row["premise"],
+                        label,
+                        "breaking_nli",
+                        row["premise"],
+                        "en",
+                    )
+                )
+    contra = sorted(
+        (p for p in pairs if p.label is Label.CONTRADICTED),
+        key=lambda p: _bucket(p.claim + p.evidence, seed),
+    )
+    return [p for p in pairs if p.label is not Label.CONTRADICTED] + contra[
+        :BREAKING_CONTRADICTIONS
+    ]
+
+
+def contract_nli_pairs(directory: Path) -> list[Pair]:
+    """ContractNLI dev (NDAs): entailment / contradiction against the annotated evidence
+    spans; not mentioned -> not enough info against the evidence spans of another hypothesis
+    of the same contract (legal text about something else); group = the contract."""
+    rows = [
+        json.loads(line)
+        for line in (directory / "contractnli_dev_pairs.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if line.strip()
+    ]
+    spans: dict[int, list[str]] = defaultdict(list)
+    for r in rows:
+        if r["evidence_spans_text"].strip():
+            spans[r["doc_id"]].append(r["evidence_spans_text"])
+    pairs = []
+    for r in rows:
+        label = label_of(r["label"])
+        if label is None:
+            continue
+        evidence = r["evidence_spans_text"].strip()
+        if not evidence:
+            others = spans.get(r["doc_id"], [])
+            if not others:
+                continue
+            evidence = others[int(_bucket(r["hypothesis"], 0) * len(others))]
+        pairs.append(
+            _pair(r["hypothesis"], evidence, label, "contract_nli", str(r["doc_id"]), "en")
+        )
+    return pairs
+
+
+def check_covid_negatives(directory: Path, split: str) -> list[Pair]:
+    """Claim-level hard negatives: a Check-COVID claim against sentences of its own cited
+    abstract that are not in its evidence set (on topic, yet not deciding it) -> not enough
+    info, CLAIM_NEGATIVES per claim. Train or dev only; group = the news article."""
+    if split not in ("train", "dev"):
+        raise ValueError(f"Check-COVID {split!r} is a benchmark split: never read for training")
+    corpus = {}
+    for line in (directory / "corpus.json").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            corpus[r["cord_id"]] = r["abstract"]
+    name = (
+        "covidCheck_train_composed+extracted.json"
+        if split == "train"
+        else ("covidCheck_dev_composed+extracted.json")
+    )
+    pairs = []
+    for line in (directory / name).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        abstract = corpus.get(r["cord_id"])
+        if not abstract:
+            continue
+        used = {e["sent_index"] for e in r.get("evidence_set") or []}
+        rest = [s for i, s in enumerate(abstract) if i not in used and len(s) > 40]
+        rest.sort(key=lambda s: _bucket(r["claim"] + s, 0))
+        article = str(r["id"]).rsplit("_", 1)[0]
+        for sentence in rest[:CLAIM_NEGATIVES]:
+            pairs.append(
+                _pair(r["claim"], sentence, Label.NOT_ENOUGH_INFO, "check_covid_nei", article, "en")
+            )
+    return pairs
+
+
+def v5_sets(nli_dir: Path, seed: int = 0) -> dict[str, dict[str, list[Pair]]]:
+    """The v5 additions as {source: {"train": …, "dev": …}}: 10% dev slices by group, Check-
+    COVID negatives by the official split."""
+    sliced = {
+        "mnli": mnli_pairs(nli_dir / "mnli_dev_matched"),
+        "fever_symmetric": fever_symmetric_pairs(nli_dir / "fever_symmetric"),
+        "wice": wice_pairs(nli_dir / "wice"),
+        "breaking_nli": breaking_nli_pairs(nli_dir / "breaking_nli", seed),
+        "contract_nli": contract_nli_pairs(nli_dir / "contract_nli"),
+    }
+    sets: dict[str, dict[str, list[Pair]]] = {}
+    for name, pairs in sliced.items():
+        sets[name] = {"train": [], "dev": []}
+        for pair in pairs:
+            sets[name]["dev" if _bucket(pair.group, seed) < DEV_SHARE else "train"].append(pair)
+    covid = nli_dir / "check_covid"
+    sets["check_covid_nei"] = {
+        "train": check_covid_negatives(covid, "train"),
+        "dev": check_covid_negatives(covid, "dev"),
+    }
+    return sets

@@ -42,6 +42,12 @@ SOURCE_NAMES = {
     "lareqa": "XQuAD-R",
     "unarxive": "unarXive sentences",
     "edit": "rule-made contradictions",
+    "mnli": "MultiNLI",
+    "fever_symmetric": "FEVER-Symmetric",
+    "wice": "WiCE",
+    "breaking_nli": "Breaking NLI",
+    "contract_nli": "ContractNLI",
+    "check_covid_nei": "Check-COVID claim-level negatives",
 }
 # A verifier trained here is named by its recipe, not a release: releases set their own name.
 TRAINED_METHOD = "nli-e5"
@@ -63,6 +69,16 @@ class VerifierConfig(BaseModel):
     lareqa: list[Path] = Field(description="LAReQA-format directories.")
     nli: Path | None = Field(
         None, description="NLI sets directory: train on the v4 mixture of `nli_data`."
+    )
+    extended: bool = Field(
+        False,
+        description="With `nli`: add the v5 sets (MultiNLI, FEVER-Symmetric, WiCE, Breaking "
+        "NLI, ContractNLI, Check-COVID claim-level negatives; `nli_data.v5_sets`).",
+    )
+    init_from: Path | None = Field(
+        None,
+        description="A trained verifier directory (delta, head) to start from instead of the "
+        "untrained head on the base encoder: continued training.",
     )
     steps: int = Field(300, ge=1)
     batch_size: int = Field(32, ge=2)
@@ -209,7 +225,12 @@ class VerifierTrainer:
             from synth.train.nli_data import build_mixture
 
             self.splits = build_mixture(
-                config.nli, config.scifact, config.lareqa, fulltext_records, seed=config.seed
+                config.nli,
+                config.scifact,
+                config.lareqa,
+                fulltext_records,
+                seed=config.seed,
+                extended=config.extended,
             )
         self.ft = FineTune(
             base_dir,
@@ -222,6 +243,16 @@ class VerifierTrainer:
             extra_lr=config.head_lr,
         )
         self.task = VerifierTask(config, self.ft, self.splits)
+        if config.init_from is not None:  # a checkpoint, when there is one, overrides this
+            from safetensors.torch import load_file
+
+            start = (
+                config.init_from / "best"
+                if (config.init_from / "best").is_dir()
+                else config.init_from
+            )
+            self.ft.restore_delta(start / DELTA_FILE)
+            self.task.head.load_state_dict(load_file(str(start / HEAD_FILE)))
         self.retriever = retriever  # CachedEncoder for the combiner's cosine feature
 
     def run(self) -> Path:

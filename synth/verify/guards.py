@@ -225,9 +225,8 @@ _UNIT_STOP = frozenset(
 def _ordered_names(text: str) -> list[str]:
     seen: list[str] = []
     for match in _NAME.finditer(text):
-        key = _name_key(match.group())
-        if match.group() in names(match.group()) and key not in seen:
-            seen.append(key)
+        if match.group() in names(match.group()) and match.group() not in seen:
+            seen.append(match.group())
     return seen
 
 
@@ -245,12 +244,13 @@ def _counted(text: str) -> list[tuple[float, str, int]]:
         except ValueError:
             continue
         unit = ""
-        for word in re.findall(r"[A-Za-z][A-Za-z-]*|[^\sA-Za-z]", text[match.end() : match.end() + 60]):
+        after = text[match.end() : match.end() + 60]
+        for word in re.findall(r"[A-Za-z][A-Za-z-]*|[^\sA-Za-z]", after):
             if not word[0].isalpha() or word.lower() in _UNIT_STOP:
                 if unit:
                     break
                 continue
-            unit = word.lower()[:5]
+            unit = word
         found.append((value, unit, match.start()))
     # "11 and 7 languages": a number without its own unit counts what the next one counts
     for i in range(len(found) - 2, -1, -1):
@@ -261,32 +261,38 @@ def _counted(text: str) -> list[tuple[float, str, int]]:
     return [f for f in found if f[1]]
 
 
-def _bound_numbers(text: str) -> dict[tuple[str, str], set[float]]:
+def _bound_numbers(text: str) -> dict[tuple[str, str], tuple[set[float], str]]:
     """{(name, unit): values}: each number with what it counts and the names it belongs to:
     those of its own clause ("XQuAD-R covers 11 languages" -> (xquadr, langu): {11}), or in
     order for parallel lists ("A and B have 11 and 7 languages, respectively", "For A (B),
-    there are 11 and 7 languages")."""
+    there are 11 and 7 languages"). Keys are spelling-free (name key, unit stem); each value
+    comes with how the text says it ("XQuAD-R … languages")."""
     folded = _fold(text)
-    out: dict[tuple[str, str], set[float]] = {}
+    out: dict[tuple[str, str], tuple[set[float], str]] = {}
+
+    def bind(name: str, unit: str, value: float) -> None:
+        if _name_key(name) == _name_key(unit):
+            return  # "71.2 mAP": the name is what the number counts, not whose it is
+        key = (_name_key(name), unit.lower()[:5])
+        out.setdefault(key, (set(), f"{name} … {unit}"))[0].add(value)
+
     listed = _ordered_names(folded)
     counted = _counted(folded)
     parallel = "respectively" in folded.lower() or re.search(r"\w\s*\([^()]*\w[^()]*\)", folded)
     if parallel and len(listed) >= 2 and len(counted) >= 2:
-        units = {u for _, u, _ in counted}
-        for unit in units:
-            values = [v for v, u, _ in counted if u == unit]
+        units = {u.lower()[:5]: u for _, u, _ in counted}
+        for stem, unit in units.items():
+            values = [v for v, u, _ in counted if u.lower()[:5] == stem]
             if len(values) == len(listed):
                 for name, value in zip(listed, values, strict=True):
-                    out.setdefault((name, unit), set()).add(value)
+                    bind(name, unit, value)
         if out:
             return out
     for clause in _CLAUSE.split(folded):
-        clause_names = {_name_key(n) for n in names(clause)}
-        if not clause_names:
-            continue
-        for value, unit, _ in _counted(clause):
+        clause_names = sorted(names(clause))
+        for value, unit, _ in _counted(clause) if clause_names else ():
             for name in clause_names:
-                out.setdefault((name, unit), set()).add(value)
+                bind(name, unit, value)
     return out
 
 
@@ -294,13 +300,13 @@ def number_binding_conflict(claim: str, evidence: str) -> str | None:
     """A number the claim binds to a name and unit, which the evidence binds to the same name
     and unit with another value only (swapped or changed counts)."""
     have = _bound_numbers(evidence)
-    for (name, unit), values in sorted(_bound_numbers(claim).items()):
-        other = have.get((name, unit))
+    for key, (values, said) in sorted(_bound_numbers(claim).items()):
+        other, said_there = have.get(key, (set(), ""))
         if other and not any(_same(a, b) for a in values for b in other):
             shown = lambda vs: "/".join(f"{v:g}" for v in sorted(vs))  # noqa: E731
             return (
-                f"number_conflict: claim {name} {shown(values)} {unit}…, "
-                f"source {name} {shown(other)} {unit}…"
+                f"number_conflict: claim {said.replace('…', shown(values))}, "
+                f"source {said_there.replace('…', shown(other))}"
             )
     return None
 

@@ -71,13 +71,50 @@ def test_every_claim_has_a_verdict_a_confidence_and_locatable_evidence(corpus_re
     from synth.core.settings import load_settings
 
     library = Context(load_settings(home)).library
-    for verdict in data["verdicts"]:
+    for verdict, row in zip(data["verdicts"], data["checks"], strict=True):
         assert verdict["label"] in {"supported", "contradicted", "not_enough_info"}
         assert 0.0 <= verdict["confidence"] <= 1.0
-        assert verdict["evidence"], f"claim without evidence: {verdict['claim']['text']}"
-        for ev in verdict["evidence"]:
+        if verdict["not_checked"]:  # an abstract-only paper is no evidence for itself
+            assert verdict["mark"] == "–" and not verdict["evidence"]
+        else:
+            assert verdict["evidence"], f"claim without evidence: {verdict['claim']['text']}"
+        quotes = verdict["evidence"] + [e for check in row for e in check["evidence"]]
+        for ev in quotes:
             page = library.page(PaperId(ev["paper_id"]), ev["page_index"])
             assert page.text[ev["start"] : ev["end"]] == ev["quote"]
+
+
+def test_no_claim_is_marked_contradicted_by_its_own_paper(corpus_reports):
+    _, reports = corpus_reports
+    for _, data in reports.values():
+        for row in data["checks"]:
+            assert not [c for c in row if c["own"] and c["label"] == "contradicted"]
+
+
+def test_check_finds_counts_bound_to_the_wrong_datasets_contradicted(make_pdf, model_dir, tmp_path):
+    pdf = make_pdf(
+        [
+            [
+                "Synergistic Multilingual Retrieval",
+                "Abstract",
+                "We train retrievers with hybrid batches.",
+            ],
+            [
+                "4 Experiments",
+                "XQuAD-R and MLQA-R are question-answering datasets with parallel questions",
+                "and passages in 11 languages and 7 languages, respectively.",
+                "We report mean average precision on both datasets.",
+            ],
+        ],
+        title="Synergistic Multilingual Retrieval",
+    )
+    env = {"SYNTH_HOME": str(tmp_path / "home"), "SYNTH_RETRIEVE__MODEL_DIR": str(model_dir)}
+    claim = "XQuAD-R covers 7 languages and MLQA-R covers 11 languages."
+    result = run_synth("-q", "check", claim, "--source", str(pdf), "--json", env_extra=env)
+    assert result.returncode == 0, result.stderr
+    verdict = json.loads(result.stdout)
+    assert verdict["label"] == "contradicted", verdict
+    assert verdict["reason"].startswith("number_conflict")
 
 
 def test_report_counts_agree_with_table_and_references(corpus_reports):

@@ -67,3 +67,28 @@ def test_a_combiner_fitted_beside_one_runtime_of_a_retriever_runs_beside_the_oth
     assert resolve_verifier(str(directory), "retriever-a").combined
     assert resolve_verifier(str(directory), "retriever-a+onnx-int8.e2").combined
     assert not resolve_verifier(str(directory), "retriever-b+onnx-int8.e2").combined
+
+
+def _with_decision(tmp_path, retriever="retriever-a"):
+    directory = _trained(tmp_path, combiner={}, combiner_retriever="retriever-a")
+    (directory / "decision.json").write_text(json.dumps({"retriever": retriever, "x": 1}))
+    return directory
+
+
+def test_the_fitted_claim_decision_runs_and_is_part_of_the_identity(tmp_path):
+    directory = _with_decision(tmp_path)
+    learned = resolve_verifier(str(directory), "retriever-a")
+    assert learned.decision == directory / "decision.json"
+    assert "precision" in learned.description, "the Methodology says how × is decided"
+    old = resolve_verifier(str(directory), "retriever-a", decision="max")
+    assert old.decision is None and old.identity != learned.identity
+    (directory / "decision.json").write_text(json.dumps({"retriever": "retriever-a", "x": 2}))
+    refit = resolve_verifier(str(directory), "retriever-a")
+    assert refit.identity != learned.identity, "a refitted decision never reuses verdicts"
+
+
+def test_beside_another_retriever_the_decision_steps_aside_with_a_warning(tmp_path, caplog):
+    directory = _with_decision(tmp_path)
+    spec = resolve_verifier(str(directory), "retriever-b")
+    assert spec.decision is None
+    assert "max rule" in caplog.text
