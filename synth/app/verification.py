@@ -192,4 +192,3 @@ def _front_matter(passage: Passage) -> bool:
 def _has_pdf_pages(library, pid: PaperId) -> bool:
     pages = library.pages(pid)
     return bool(pages) and not pages[0].is_paragraph
-

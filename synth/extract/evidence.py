@@ -102,9 +102,9 @@ def candidate_spans(
     """The first `max_sentences` sentences (`candidate_sentences`); with `windows`, then
     windows of two adjacent ones among them and the top passage whole when it holds more than
     two sentences and not the claim's own."""
-    sentences = candidate_sentences(
-        claim, hits, is_paragraph, skip_near_copies=skip_near_copies
-    )[:max_sentences]
+    sentences = candidate_sentences(claim, hits, is_paragraph, skip_near_copies=skip_near_copies)[
+        :max_sentences
+    ]
     if not windows:
         return sentences
     pairs: list[Evidence] = []

@@ -129,8 +129,7 @@ def _claim_files(directory: Path, pattern: str, split: str | None) -> list[Path]
     files = sorted(p for p in directory.glob(pattern) if not split or split in p.name)
     if not files:
         raise NotFoundError(
-            f"{directory} has no claim file{f' for split {split!r}' if split else ''} "
-            f"({pattern})",
+            f"{directory} has no claim file{f' for split {split!r}' if split else ''} ({pattern})",
             hint="pass --split with a word of the claim file's name (train, dev, test)",
         )
     return files

@@ -320,7 +320,7 @@ def _comparisons(text: str) -> set[tuple[str, str]]:
 
 
 def comparison_conflict(claim: str, evidence: str) -> str | None:
-    """"A outperforms B" in the claim, "B outperforms A" in the evidence."""
+    """ "A outperforms B" in the claim, "B outperforms A" in the evidence."""
     reversed_in_source = {(b, a) for a, b in _comparisons(evidence)}
     for a, b in sorted(_comparisons(claim)):
         if a != b and (a, b) in reversed_in_source:

@@ -84,14 +84,16 @@ def test_claims_are_judged_against_their_whole_source_with_claim_level_metrics(
         json.dumps({"cord_id": "a", "title": "Widgets", "abstract": abstract}) + "\n"
     )
     claims = [
-        {"id": "1", "claim": "Sparse widgets improve retrieval accuracy.", "cord_id": "a",
-         "label": "SUPPORT"},
+        {
+            "id": "1",
+            "claim": "Sparse widgets improve retrieval accuracy.",
+            "cord_id": "a",
+            "label": "SUPPORT",
+        },
         {"id": "2", "claim": "Sparse widgets hurt retrieval.", "cord_id": "a", "label": "REFUTE"},
         {"id": "3", "claim": "Widgets are cheap.", "cord_id": "a", "label": "NOTENOUGHINFO"},
     ]
-    (tmp_path / "covidCheck_dev_x.json").write_text(
-        "".join(json.dumps(c) + "\n" for c in claims)
-    )
+    (tmp_path / "covidCheck_dev_x.json").write_text("".join(json.dumps(c) + "\n" for c in claims))
     ctx = fake_context(["widget", "retrieval", "cheese"])
     result = evaluate_claims(ctx, tmp_path, split="dev")
     assert ctx.verifier.calls == [c["claim"] for c in claims]

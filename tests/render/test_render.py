@@ -134,7 +134,12 @@ def test_results_tally_counts_each_label() -> None:
     report = _report(*THREE_VERDICTS)
 
     assert "1 supported (✓), 1 contradicted (×), 1 without enough evidence (?)" in report.results
-    assert report.counts == {"supported": 1, "contradicted": 1, "not_enough_info": 1, "not_checked": 0}
+    assert report.counts == {
+        "supported": 1,
+        "contradicted": 1,
+        "not_enough_info": 1,
+        "not_checked": 0,
+    }
 
 
 def test_report_check_accepts_the_rendered_markdown(tmp_path: Path, report_check: Path) -> None:
@@ -168,7 +173,12 @@ def test_json_report_parses_with_schema_version_counts_and_locations() -> None:
     data = json.loads(render(_report(*THREE_VERDICTS), Format.JSON))
 
     assert data["schema_version"] == SCHEMA_VERSION
-    assert data["counts"] == {"supported": 1, "contradicted": 1, "not_enough_info": 1, "not_checked": 0}
+    assert data["counts"] == {
+        "supported": 1,
+        "contradicted": 1,
+        "not_enough_info": 1,
+        "not_checked": 0,
+    }
     assert [v["mark"] for v in data["verdicts"]] == ["✓", "×", "?"]
     locations = [e["location"] for v in data["verdicts"] for e in v["evidence"]]
     assert locations == ["page 3, chars 10–38"] * 3

@@ -192,3 +192,46 @@ def test_tatoeba_pairs_cross_languages_with_both_labels(shared):
     assert {p.label for p in pairs} == {Label.SUPPORTED, Label.NOT_ENOUGH_INFO}
     assert any("en" not in (p.claim_lang, p.evidence_lang) for p in pairs)  # X↔Y, not only X↔en
     assert pairs == tatoeba_pairs(shared / "data" / "tatoeba", seed=0, per_language=20)
+
+
+# the v5 additions -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def v5(shared: Path):
+    from synth.train.nli_data import v5_sets
+
+    return v5_sets(shared / "data" / "nli", seed=0)
+
+
+def test_v5_sets_read_each_source_with_its_label_space(v5):
+    from collections import Counter
+
+    labels = {name: Counter(p.label for p in parts["train"]) for name, parts in v5.items()}
+    assert all(sum(c.values()) > 500 for c in labels.values()), labels
+    assert labels["wice"][Label.CONTRADICTED] == 0, "WiCE has no contradiction class"
+    assert labels["fever_symmetric"][Label.NOT_ENOUGH_INFO] == 0
+    assert set(labels["check_covid_nei"]) == {Label.NOT_ENOUGH_INFO}
+    breaking = labels["breaking_nli"]
+    assert breaking[Label.CONTRADICTED] <= 1500, "the skewed set is sampled"
+
+
+def test_v5_dev_slices_never_share_a_group_with_training(v5):
+    for name, parts in v5.items():
+        train_groups = {p.group for p in parts["train"]}
+        assert not train_groups & {p.group for p in parts["dev"]}, name
+
+
+def test_v5_never_reads_a_benchmark_split(v5, shared: Path):
+    import json
+
+    from synth.train.nli_data import check_covid_negatives, detokenize
+
+    fever = shared / "data" / "nli" / "fever_symmetric"
+    dev_claims = {
+        detokenize(json.loads(line)["claim"])
+        for line in (fever / "fever_symmetric_v0.2_dev.jsonl").read_text().splitlines()
+        if line.strip()
+    }
+    used = {p.claim for part in v5["fever_symmetric"].values() for p in part}
+    assert used <= dev_claims, "FEVER-Symmetric test is a benchmark: only dev is read"
+    with pytest.raises(ValueError):
+        check_covid_negatives(shared / "data" / "nli" / "check_covid", "test")

@@ -27,10 +27,18 @@ def test_scifact_layout_labels_come_from_evidence_and_no_evidence_is_nei(tmp_pat
     _jsonl(
         tmp_path / "claims_dev.jsonl",
         [
-            {"id": 1, "claim": "A rises.", "cited_doc_ids": [1],
-             "evidence": {"1": [{"sentences": [0], "label": "SUPPORT"}]}},
-            {"id": 2, "claim": "B rises.", "cited_doc_ids": [1, 2],
-             "evidence": {"1": [{"sentences": [1], "label": "CONTRADICT"}]}},
+            {
+                "id": 1,
+                "claim": "A rises.",
+                "cited_doc_ids": [1],
+                "evidence": {"1": [{"sentences": [0], "label": "SUPPORT"}]},
+            },
+            {
+                "id": 2,
+                "claim": "B rises.",
+                "cited_doc_ids": [1, 2],
+                "evidence": {"1": [{"sentences": [1], "label": "CONTRADICT"}]},
+            },
             {"id": 3, "claim": "D is new.", "cited_doc_ids": [2], "evidence": {}},
             {"id": 4, "claim": "E.", "cited_doc_ids": [99], "evidence": {}},
         ],
