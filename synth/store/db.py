@@ -1,7 +1,9 @@
 """The one place that opens SQLite: connection, pragmas, transactions, migrations.
 
 Migrations are ordered, named functions; the names already applied live in `_migrations`, so
-a database is upgraded in place and never rebuilt.
+a database is upgraded in place and never rebuilt. They run inside one write transaction
+(`BEGIN IMMEDIATE`): a second process opening a new library at the same moment waits for the
+first, then finds them applied.
 """
 
 from __future__ import annotations
@@ -13,8 +15,22 @@ from pathlib import Path
 from synth.core.errors import StorageError
 
 
+def _script(conn: sqlite3.Connection, sql: str) -> None:
+    """Each statement of `sql` inside the current transaction (`executescript` would commit
+    first, letting another process in between)."""
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        conn.execute(statement)
+
+
 def m001_initial(conn: sqlite3.Connection) -> None:
-    conn.executescript(
+    _script(
+        conn,
         """
         CREATE TABLE papers (
             id TEXT PRIMARY KEY,
@@ -67,14 +83,15 @@ def m001_initial(conn: sqlite3.Connection) -> None:
             status TEXT NOT NULL DEFAULT 'running'
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        """
+        """,
     )
 
 
 def m002_verdicts(conn: sqlite3.Connection) -> None:
     # Re-verification results, one row per (claim, sources, models) key: a batch killed
     # mid-way keeps every committed row, and a rerun with nothing changed does no model work.
-    conn.executescript(
+    _script(
+        conn,
         """
         CREATE TABLE verdicts (
             key TEXT PRIMARY KEY,                    -- sha256 of claim + sources + models
@@ -82,7 +99,7 @@ def m002_verdicts(conn: sqlite3.Connection) -> None:
             verdict TEXT NOT NULL,                   -- JSON (see store/verdicts.py)
             created_at TEXT NOT NULL DEFAULT (datetime('now'))
         ) WITHOUT ROWID;
-        """
+        """,
     )
 
 
@@ -90,7 +107,8 @@ def m003_discovery(conn: sqlite3.Connection) -> None:
     # Citation edges (each reference of a stored paper and what it resolved to, never a guess)
     # and cached arXiv searches (a rerun within the time-to-live makes no request). Papers
     # stored before this migration get their edges when re-parsed (PARSER_VERSION 2).
-    conn.executescript(
+    _script(
+        conn,
         """
         CREATE TABLE citations (
             citing TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
@@ -109,14 +127,14 @@ def m003_discovery(conn: sqlite3.Connection) -> None:
             fetched_at REAL NOT NULL,                -- unix time
             results TEXT NOT NULL                    -- JSON list of papers with pdf_url
         ) WITHOUT ROWID;
-        """
+        """,
     )
 
 
 def m004_run_pids(conn: sqlite3.Connection) -> None:
     # The process that records a run: a run whose process is gone (killed, power cut) can be
     # told from one still going, and is marked 'interrupted' by the next run.
-    conn.executescript("ALTER TABLE runs ADD COLUMN pid INTEGER;")
+    _script(conn, "ALTER TABLE runs ADD COLUMN pid INTEGER;")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -128,13 +146,23 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 
 
 def migrate(conn: sqlite3.Connection) -> None:
+    def pending() -> list[Callable[[sqlite3.Connection], None]]:
+        applied = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+        return [m for m in MIGRATIONS if m.__name__ not in applied]
+
     conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY)")
-    applied = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
-    for migration in MIGRATIONS:
-        if migration.__name__ not in applied:
-            with conn:
-                migration(conn)
-                conn.execute("INSERT INTO _migrations VALUES (?)", (migration.__name__,))
+    conn.commit()
+    if not pending():
+        return
+    conn.execute("BEGIN IMMEDIATE")  # another process migrating holds it: wait, then re-read
+    try:
+        for migration in pending():
+            migration(conn)
+            conn.execute("INSERT INTO _migrations VALUES (?)", (migration.__name__,))
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 def connect(path: Path | str) -> sqlite3.Connection:

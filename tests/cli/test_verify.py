@@ -243,3 +243,23 @@ def test_a_registered_full_text_replaces_the_abstract_and_reverifies_its_claims(
     assert "full text (local PDF)" in text
     assert "We report the mean average precision (mAP) for XQuAD-R and MLQA-R." in text
     assert "— arxiv:2408.10536, page 1, chars" in text
+
+
+def test_the_seeds_re_verified_pass_the_format_check_and_keep_the_stated_claim_supported(
+    tmp_path, shared, model_dir, report_check
+):
+    env = {"SYNTH_HOME": str(tmp_path / "home"), "SYNTH_RETRIEVE__MODEL_DIR": str(model_dir)}
+    out = tmp_path / "out"
+    result = run_synth(
+        "-q", "--offline", "verify", str(shared / "seeds"), "-o", str(out), "--json", env_extra=env
+    )
+    assert result.returncode == 0, result.stderr
+    written = sorted(out.iterdir())
+    assert len(written) == 5
+    for path in written:
+        check = subprocess.run(
+            [sys.executable, str(report_check), str(path)], capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stdout
+    stated = "Experiments are conducted on XQuAD-R, MLQA-R, and MIRACL Datasets.\t✓\t"
+    assert any(stated in path.read_text(encoding="utf-8") for path in written)
