@@ -50,12 +50,41 @@ class Home:
 
 
 def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a `.part` file renamed into place; a failed write
-    (disk full, interrupted) leaves neither a partial file nor the `.part`.
+    """Write `text` where `path` points: a regular file (or a new one) through a `.part` file
+    renamed into place, so a failed write (disk full, interrupted) leaves neither a partial
+    file nor the `.part`; a symlink through to its target (atomically beside the target); a
+    FIFO, a character device, a socket, anything under /dev or /proc (`/dev/stdout`) and `-`
+    (standard output) streamed into, never replaced.
 
     Raises:
         StorageError: the file cannot be written.
     """
+    import stat
+    import sys
+
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return path
+    target = path.resolve() if path.is_symlink() else path
+    special = any(str(p).startswith(("/dev/", "/proc/")) for p in (path, target))
+    if not special:
+        try:
+            mode = target.stat().st_mode
+            special = not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+        except OSError:
+            pass  # a new file
+    if special:  # /dev/stdout, a FIFO, a device: the stream itself, never replaced
+        try:
+            with path.open("w", encoding="utf-8") as stream:
+                stream.write(text)
+        except OSError as exc:
+            raise StorageError(
+                f"{path} could not be written ({exc.strerror})",
+                hint="check the path and its permissions",
+            ) from exc
+        return path
+    path = target
     part = path.with_name(path.name + ".part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

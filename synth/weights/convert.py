@@ -303,20 +303,30 @@ def convert(out_dir: Path, weights: Path | None = None) -> Path:
         layer_norm_eps=h.eps,
         pad_token_id=e5.vocab.pad,
     )
-    bert = BertModel(config, add_pooling_layer=False)
-    state = {k: torch.from_numpy(v.copy()) for k, v in bert_state_dict(e5).items()}
+    # fp16 holds every dequantised 4-bit weight exactly and halves the cache; building the
+    # model in fp16 from the start keeps one fp32 copy of the weights (the dequantised arrays)
+    # in memory instead of three (issue 27: the first run's peak)
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float16)
+    try:
+        bert = BertModel(config, add_pooling_layer=False)
+    finally:
+        torch.set_default_dtype(default)
+    state = {k: torch.from_numpy(v.astype(np.float16)) for k, v in bert_state_dict(e5).items()}
+    vocab = e5.vocab
+    del e5  # the fp32 arrays
     missing, unexpected = bert.load_state_dict(state, strict=False)
+    del state
     missing = [m for m in missing if not m.endswith("position_ids")]
     if missing or unexpected:
         raise ValueError(f"weight mapping incomplete: missing={missing} unexpected={unexpected}")
-    # fp16 holds every dequantised 4-bit weight exactly and halves the cache.
-    bert = bert.half()
+    bert = bert.half()  # buffers too
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=out_dir.name + ".", dir=out_dir.parent))
     hf_dir = tmp / "hf"
     bert.save_pretrained(hf_dir)
-    build_tokenizer(e5.vocab, max_length=h.max_positions).save_pretrained(hf_dir)
+    build_tokenizer(vocab, max_length=h.max_positions).save_pretrained(hf_dir)
     transformer = Transformer(str(hf_dir), max_seq_length=h.max_positions)
     pooling = Pooling(h.hidden, pooling_mode="mean")
     st = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")

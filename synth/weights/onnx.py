@@ -209,8 +209,14 @@ def _export(source_dir: Path, out_dir: Path, head: Path | None = None) -> None:
             opset_version=17,
             dynamo=False,
         )
+        import gc
+
         import onnx
 
+        # the torch model is not needed past the export: free it before the graph is loaded
+        # again (each copy of the weights is ~0.5 GB in fp32)
+        del module, model
+        gc.collect()
         fp32_matmuls: set[str] = set()
         if head is None:
             fp32_matmuls = _smooth_down_projections(
@@ -326,30 +332,38 @@ def _smooth_down_projections(path: Path, tokenizer_json: Path, max_length: int) 
     from onnx import helper, numpy_helper
 
     model = onnx.load(str(path))
-    graph = model.graph
-    down = [n for n in graph.node if _is_down_projection(n)]
+    down = [n for n in model.graph.node if _is_down_projection(n)]
     if not down:
         raise ValueError("no feed-forward down-projection found in the exported graph")
-    probe = onnx.ModelProto()
-    probe.CopyFrom(model)
-    for node in down:
-        probe.graph.output.append(
-            helper.make_tensor_value_info(node.input[0], onnx.TensorProto.FLOAT, None)
-        )
+    # the calibration graph (the down-projections' inputs as outputs) is written to disk and
+    # the in-memory copy freed before onnxruntime loads it: one copy of the weights at a time
+    names = [n.name for n in down]
+    activations = [n.input[0] for n in down]
+    for name in activations:
+        model.graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    probe_path = path.with_name("calibration.onnx")
+    onnx.save(model, str(probe_path))
+    del model, down
     options = onnxruntime.SessionOptions()
     session = onnxruntime.InferenceSession(
-        probe.SerializeToString(), options, providers=["CPUExecutionProvider"]
+        str(probe_path), options, providers=["CPUExecutionProvider"]
     )
     lines = CALIBRATION_FILE.read_text(encoding="utf-8").splitlines()
     texts = ["passage: " + t for t in lines if t.strip() and not t.startswith("#")]
     encodings = _tokenizer(tokenizer_json, max_length).encode_batch(texts)
-    maxima = [None] * len(down)
+    maxima = [None] * len(names)
     for batch in token_batches([len(e.ids) for e in encodings], 64, MAX_BATCH_TOKENS):
         ids, mask = padded([encodings[i] for i in batch])
-        inputs = session.run([n.input[0] for n in down], {"input_ids": ids, "attention_mask": mask})
-        for k, activations in enumerate(inputs):
-            peak = np.abs(activations[mask.astype(bool)]).max(axis=0)
+        inputs = session.run(activations, {"input_ids": ids, "attention_mask": mask})
+        for k, values in enumerate(inputs):
+            peak = np.abs(values[mask.astype(bool)]).max(axis=0)
             maxima[k] = peak if maxima[k] is None else np.maximum(maxima[k], peak)
+    del session
+    probe_path.unlink()
+    model = onnx.load(str(path))
+    graph = model.graph
+    by_name = {n.name: n for n in graph.node}
+    down = [by_name[name] for name in names]
     weights = {init.name: init for init in graph.initializer}
     keep_fp32 = set()
     for k, node in enumerate(down):

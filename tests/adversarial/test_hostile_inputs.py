@@ -343,3 +343,54 @@ def test_check_against_a_500_page_pdf_speaks_at_once_and_embeds_a_bounded_share(
     assert first_line.startswith("checking the claim against 1 source")
     assert "embedding the 40 sharing most words with the claim" in stderr
     assert "embedding passages (40 new): 1/1 done" in stderr and stdout.decode().strip()
+
+
+# -o writes where it points (issue 31, item 3) -------------------------------------------------
+def test_an_output_symlink_is_written_through_and_stays_a_link(tmp_path):
+    from synth.core.paths import write_atomic
+
+    real = tmp_path / "real.md"
+    real.write_text("old")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    write_atomic(link, "new report")
+    assert link.is_symlink() and real.read_text() == "new report"
+
+
+def test_an_output_fifo_is_streamed_into_and_never_replaced(tmp_path):
+    import stat
+    import threading
+
+    from synth.core.paths import write_atomic
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    write_atomic(fifo, "streamed report")
+    reader.join(10)
+    assert received == ["streamed report"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode), "still a FIFO, not a regular file"
+
+
+def test_a_character_device_is_written_to_not_replaced(tmp_path):
+    from synth.core.paths import write_atomic
+
+    write_atomic(Path("/dev/null"), "discarded")
+    assert Path("/dev/null").is_char_device()
+
+
+def test_dev_stdout_and_dash_stream_to_standard_output():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from pathlib import Path; from synth.core.paths import write_atomic;"
+            "write_atomic(Path('/dev/stdout'), 'one '); write_atomic(Path('-'), 'two')",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "one two"
