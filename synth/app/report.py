@@ -228,8 +228,11 @@ _ORIGIN = {  # (plural, singular)
 def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:
     """Verify one claim against the given arXiv ids or PDF files (stored like every verdict,
     unless the passage budget left part of a source unsearched)."""
-    if not text.strip():
-        raise SynthError("the claim is empty", hint='pass the claim in quotes: synth check "…"')
+    if not any(ch.isalnum() for ch in text):  # blank, or only invisible and bidi characters
+        raise SynthError(
+            "the claim is empty (no letter or digit)",
+            hint='pass the claim in quotes: synth check "…"',
+        )
     if not sources:
         raise SynthError("no source to check the claim against", hint="add --source ID_OR_PDF")
     claim = Claim(id=claim_rules.claim_id(text), text=" ".join(text.split()))

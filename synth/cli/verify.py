@@ -71,8 +71,10 @@ def check(
     )
     if verdict.reason:
         typer.echo(f"reason: {verdict.reason}")
+    from synth.render.render import show_invisible
+
     for e in evidence:
-        typer.echo(f"  “{e['quote']}”\n    — {e['paper_id']}, {e['location']}")
+        typer.echo(f"  “{show_invisible(e['quote'])}”\n    — {e['paper_id']}, {e['location']}")
 
 
 @app.command()

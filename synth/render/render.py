@@ -47,8 +47,20 @@ _RTL_RUN = re.compile(
 )
 
 
+# Bidi embedding/override/isolate controls and invisible zero-width characters make a quote
+# read differently from what the source says ("Hidden \u202egnirts\u202c" shows reversed): in
+# every human-readable output they are shown as what they are; JSON keeps the verbatim text.
+# The joiners (U+200C/D) and the marks (U+200E/F) stay: Persian, Indic scripts and emoji
+# need them, and they cannot reorder a line.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
+
+
+def show_invisible(text: str) -> str:
+    return _INVISIBLE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", text)
+
+
 def latex_escape(value: Any) -> str:
-    text = _CONTROL.sub(" ", str(value))
+    text = _CONTROL.sub(" ", show_invisible(str(value)))
     text = _LATEX_RE.sub(lambda m: _LATEX_SPECIALS[m.group()], text)
     # LuaTeX sets right-to-left runs in their own direction (else Arabic reads backwards).
     text = _RTL_RUN.sub(lambda m: "{\\textdir TRT " + m.group() + "}", text)
@@ -67,7 +79,7 @@ def md_escape(value: Any) -> str:
     """Markdown-safe text: no raw HTML (`<` `>` `&` as entities), no links, images, code or
     emphasis (brackets, parentheses, backslash, backtick, star, underscore escaped), no heading, quote or list started by the
     text itself; control characters become spaces."""
-    text = _CONTROL.sub(" ", str(value))
+    text = _CONTROL.sub(" ", show_invisible(str(value)))
     text = "".join(_MD_ENTITIES.get(ch, ch) for ch in text)
     text = _MD_BACKSLASH.sub(r"\\\1", text)
     return _MD_LINE_START.sub(_escape_block_marker, text)

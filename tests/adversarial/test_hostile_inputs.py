@@ -394,3 +394,21 @@ def test_dev_stdout_and_dash_stream_to_standard_output():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "one two"
+
+
+# invisible characters made visible (issue 31, item 7) ----------------------------------------
+def test_bidi_and_zero_width_characters_are_shown_in_markdown_and_latex_but_kept_in_json():
+    from synth.render.render import latex_escape, md_quote
+
+    quote = "Hidden \u202egnirts desrever\u202c here\u200b."
+    assert md_quote(quote) == "Hidden ⟨U+202E⟩gnirts desrever⟨U+202C⟩ here⟨U+200B⟩."
+    assert "⟨U+202E⟩" in latex_escape(quote) and "\u202e" not in latex_escape(quote)
+    assert md_quote("می\u200cخواهم") == "می\u200cخواهم", "Persian's joiner is text, not a trick"
+
+
+def test_a_claim_of_only_invisible_characters_is_rejected_as_empty(fake_context):
+    from synth.app.report import check_claim
+    from synth.core.errors import SynthError
+
+    with pytest.raises(SynthError, match="empty"):
+        check_claim(fake_context(), "\u200b\u202e\u2066 \u200b", ["any.pdf"])
