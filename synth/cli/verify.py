@@ -139,19 +139,27 @@ def verify(
     app_ctx = ctx.obj.context(**{"verify.model": verifier})
     written: list[Path] = []
 
+    write_failures: list[tuple[Path, SynthError]] = []
+
     def write(path: Path, checked: list) -> None:
         if out is None or not checked:
             return
         layout = layout_for(checked[0].source.layout, format_)
-        target = out / (path.stem + SUFFIX[layout])
+        stem = _output_stem(path)
+        target = out / (stem + SUFFIX[layout])
         n = 2
         while target in written:
-            target = out / f"{path.stem}-{n}{SUFFIX[layout]}"
+            target = out / f"{stem}-{n}{SUFFIX[layout]}"
             n += 1
-        write_atomic(target, render_checked(checked, layout))  # never half a report
+        try:
+            write_atomic(target, render_checked(checked, layout))  # never half a report
+        except SynthError as exc:  # one output that cannot be written: the batch goes on
+            write_failures.append((path, exc))
+            return
         written.append(target)
 
     result = check_batch(app_ctx, inputs, on_file=write)
+    result.failures.extend(write_failures)
     summary = result.summary()
     summary["written"] = [str(p) for p in written]
     if json_:
@@ -162,6 +170,23 @@ def verify(
         raise typer.Exit(1)
     if fail_on_change and summary["changed"]:
         raise typer.Exit(3)
+
+
+MAX_STEM = 120  # bytes; file systems allow 255 per name, and suffixes and "-2" come on top
+
+
+def _output_stem(path: Path) -> str:
+    """The input's name for its output, shortened with a hash of the whole name when long or
+    odd (control characters, path separators)."""
+    import hashlib
+    import re
+
+    stem = re.sub(r"[\x00-\x1f\x7f/\\]", "_", path.stem)
+    if len(stem.encode()) <= MAX_STEM and stem == path.stem:
+        return stem
+    digest = hashlib.sha256(path.name.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    short = stem.encode()[:MAX_STEM].decode("utf-8", "ignore")
+    return f"{short}-{digest}"
 
 
 def _inside(out: Path, source: Path) -> bool:

@@ -412,3 +412,22 @@ def test_a_claim_of_only_invisible_characters_is_rejected_as_empty(fake_context)
 
     with pytest.raises(SynthError, match="empty"):
         check_claim(fake_context(), "\u200b\u202e\u2066 \u200b", ["any.pdf"])
+
+
+# output names (issue 31, item 8) -------------------------------------------------------------
+def test_a_very_long_input_name_gets_a_short_output_name_and_the_batch_its_summary(
+    tmp_path, shared
+):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    long_name = "r" * 250 + ".txt"  # 254 characters: its ".part" is too long a name
+    (inputs / long_name).write_text(_without_references(_seed_text(shared)), encoding="utf-8")
+    (inputs / "short.txt").write_text(_without_references(_seed_text(shared)), encoding="utf-8")
+    out = tmp_path / "out"
+    result = synth(
+        "--offline", "verify", str(inputs), "-o", str(out), "--json", home=tmp_path / "h"
+    )
+    assert "Traceback" not in result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["reports_read"] == 2 and len(summary["written"]) == 2
+    assert all(len(Path(p).name) < 160 for p in summary["written"])
