@@ -34,6 +34,7 @@ import numpy as np
 
 from synth.core.types import Claim, Evidence, Label, Verdict
 from synth.verify.combine import Combiner
+from synth.verify.verifier import no_evidence
 
 # Bump when the features, the gates or the quote choice change: part of every stored verdict's
 # key (verify.registry), beside the hash of the fitted model's file.
@@ -305,13 +306,8 @@ class MaxRule:
 
 
 def _no_candidates(claim: Claim, method: str) -> Verdict:
-    return Verdict(
-        claim,
-        Label.NOT_ENOUGH_INFO,
-        0.0,
-        (),
-        method,
-        reason="no_candidates: the sources have no other passage to check",
+    return replace(
+        no_evidence(claim, method),
         probabilities={lab.value: float(lab is Label.NOT_ENOUGH_INFO) for lab in LABELS},
     )
 
