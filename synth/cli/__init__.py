@@ -162,6 +162,26 @@ def main(argv: list[str] | None = None) -> None:
         error = storage_error(Home(Path(os.environ.get("SYNTH_HOME", "."))).db, exc)
         print_error(error.message, error.hint)
         sys.exit(1)
+    except sqlite3.DatabaseError as exc:  # damaged past its header: found only when read
+        if debug:
+            raise
+        from synth.store.db import storage_error
+
+        error = storage_error(_library_path(), exc)
+        print_error(error.message, error.hint)
+        sys.exit(1)
+
+
+def _library_path() -> Path:
+    from synth.core.paths import Home
+
+    try:
+        from synth.core.settings import load_settings
+
+        home = Path(load_settings().home)
+    except Exception:  # noqa: BLE001 - a broken config is another error's business
+        home = Path(os.environ.get("SYNTH_HOME", "."))
+    return Home(home).db
 
 
 def _interrupted() -> NoReturn:

@@ -431,3 +431,31 @@ def test_a_very_long_input_name_gets_a_short_output_name_and_the_batch_its_summa
     summary = json.loads(result.stdout)
     assert summary["reports_read"] == 2 and len(summary["written"]) == 2
     assert all(len(Path(p).name) < 160 for p in summary["written"])
+
+
+# a library damaged deep inside (issue 31, item 6) -------------------------------------------
+def test_a_library_damaged_past_its_header_is_one_error_with_a_way_out(tmp_path):
+    from synth.store.db import connect
+
+    home = tmp_path / "h"
+    db = home / "library.sqlite"
+    conn = connect(db)
+    with conn:  # a library whose papers span many pages
+        conn.executemany(
+            "INSERT INTO papers (id, title, abstract, source, content_hash, chunk_fingerprint) "
+            "VALUES (?, ?, ?, 'pdf', 'h', 'f')",
+            [(f"pdf:{i:06d}", f"Paper {i}", "words " * 200) for i in range(2000)],
+        )
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    pages = len(data) // page
+    assert pages > 100, "a library of many pages"
+    cut = (pages * 3 // 4) * page  # the last quarter: read by `list`, never by opening
+    data[cut:] = b"\xa5" * (len(data) - cut)
+    db.write_bytes(bytes(data))
+    result = synth("--offline", "list", home=home)
+    assert result.returncode == 1, result.stdout[-300:]
+    assert "Traceback" not in result.stderr
+    assert "malformed" in result.stderr and "hint:" in result.stderr
