@@ -186,10 +186,10 @@ def main() -> None:
     from synth.app.context import Context
     from synth.core.console import NullProgress
     from synth.core.settings import load_settings
-    from synth.core.types import Label
+    from synth.core.types import Claim, Evidence, Label
     from synth.verify.claimsets import claim_metrics
     from synth.verify.combine import Combiner
-    from synth.verify.decision import DecisionModel, MaxRule  # noqa: F401
+    from synth.verify.decision import DecisionModel, MaxRule
 
     if not (args.scifact_pseudo / "corpus.jsonl").is_file():
         from bench.scifact_pseudo import SCIFACT, build
@@ -255,8 +255,6 @@ def main() -> None:
         per_set[name] = claim_metrics([Label(r["gold"]) for r in rows], predicted, p_support)
         base_pred, base_p = [], []
         for r in rows:
-            from synth.core.types import Claim, Evidence
-
             scores = r["_rechecked"]
             v = MaxRule().decide(
                 Claim("c", "c"),

@@ -152,18 +152,13 @@ def main(argv: list[str] | None = None) -> None:
     except _click_errors() as exc:  # usage errors: click's own message, exit code 2
         exc.show()
         sys.exit(exc.exit_code)
-    except (sqlite3.OperationalError, OSError) as exc:
-        # the environment failing mid-command (disk full, home made read-only): a user's fix
-        if debug or not _is_environment_fault(exc):
-            raise
-        from synth.core.paths import Home
-        from synth.store.db import storage_error
-
-        error = storage_error(Home(Path(os.environ.get("SYNTH_HOME", "."))).db, exc)
-        print_error(error.message, error.hint)
-        sys.exit(1)
-    except sqlite3.DatabaseError as exc:  # damaged past its header: found only when read
-        if debug:
+    except (sqlite3.DatabaseError, OSError) as exc:
+        # the environment failing mid-command (disk full, home made read-only), or a library
+        # damaged past its header (found only when a command reads that page): a user's fix
+        damaged = isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+            exc, sqlite3.OperationalError
+        )
+        if debug or not (damaged or _is_environment_fault(exc)):
             raise
         from synth.store.db import storage_error
 

@@ -78,6 +78,19 @@ def retrieval(
     typer.echo(json.dumps(result, indent=2) if json_ else _markdown(result), nl=not json_)
 
 
+def _intervals(ci: dict) -> str:
+    return "95% bootstrap intervals: " + ", ".join(
+        f"{k} [{lo:.3f}, {hi:.3f}]" for k, (lo, hi) in ci.items()
+    )
+
+
+def _decision(value: str | None) -> str | None:
+    """The --decision value, checked (None: the setting's own)."""
+    if value not in (None, "learned", "max"):
+        raise SynthError(f"unknown decision {value!r}", hint="--decision learned or --decision max")
+    return value
+
+
 def _verifier_markdown(result: dict) -> str:
     kind = "supported vs not (binary gold labels)" if result["binary"] else "three-way"
     lines = [
@@ -95,12 +108,7 @@ def _verifier_markdown(result: dict) -> str:
         + " |",
     ]
     if "intervals_95" in result:
-        ci = result["intervals_95"]
-        lines += [
-            "",
-            "95% bootstrap intervals: "
-            + ", ".join(f"{k} [{lo:.3f}, {hi:.3f}]" for k, (lo, hi) in ci.items()),
-        ]
+        lines += ["", _intervals(result["intervals_95"])]
     if "per_language" in result:
         lines += [
             "",
@@ -157,11 +165,7 @@ def verifier(
     """
     from synth.app.evaluate import evaluate_verifier
 
-    if decision not in ("learned", "max"):
-        raise SynthError(
-            f"unknown decision {decision!r}", hint="--decision max or --decision learned"
-        )
-    app_ctx = ctx.obj.context(**{"verify.model": verifier_, "verify.decision": decision})
+    app_ctx = ctx.obj.context(**{"verify.model": verifier_, "verify.decision": _decision(decision)})
     result = evaluate_verifier(app_ctx, data, split=split, limit=limit, bootstrap=bootstrap)
     typer.echo(json.dumps(result, indent=2) if json_ else _verifier_markdown(result), nl=not json_)
 
@@ -189,12 +193,7 @@ def _claims_markdown(result: dict) -> str:
             f"{fmt(result['precision'][label])} | {fmt(result['recall'][label])} |"
         )
     if "intervals_95" in result:
-        ci = result["intervals_95"]
-        lines += [
-            "",
-            "95% bootstrap intervals: "
-            + ", ".join(f"{k} [{lo:.3f}, {hi:.3f}]" for k, (lo, hi) in ci.items()),
-        ]
+        lines += ["", _intervals(result["intervals_95"])]
     if result["skipped_claims"]:
         lines += ["", f"Skipped claims: {result['skipped_claims']}"]
     return "\n".join(lines) + "\n"
@@ -236,11 +235,7 @@ def claims(
     """
     from synth.app.evaluate import evaluate_claims
 
-    if decision not in (None, "learned", "max"):
-        raise SynthError(
-            f"unknown decision {decision!r}", hint="--decision learned or --decision max"
-        )
-    app_ctx = ctx.obj.context(**{"verify.model": verifier_, "verify.decision": decision})
+    app_ctx = ctx.obj.context(**{"verify.model": verifier_, "verify.decision": _decision(decision)})
     result = evaluate_claims(app_ctx, data, split=split, limit=limit, bootstrap=bootstrap)
     typer.echo(json.dumps(result, indent=2) if json_ else _claims_markdown(result), nl=not json_)
 
