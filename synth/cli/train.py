@@ -96,6 +96,13 @@ def train_verifier(
     seed: Annotated[
         int | None, typer.Option(help="Seed of data splits, batches and initialisation.")
     ] = None,
+    calibrate: Annotated[
+        Path | None,
+        typer.Option(
+            help="Train nothing: fit the temperature and combiner of this export of the run "
+            "(e.g. OUT/evals/step-2000, kept with keep_evals) so it can be evaluated as a verifier."
+        ),
+    ] = None,
 ) -> None:
     """Train the three-way verifier (supported / contradicted / not enough info): a
     cross-encoder on the e5 encoder, trained on SciFact RTE, LAReQA translation pairs and
@@ -108,6 +115,7 @@ def train_verifier(
     """
     from synth.fetch.corpus import iter_fulltext_records
     from synth.train.verifier_loop import VerifierConfig, VerifierTrainer
+    from synth.verify.nli import DELTA_FILE
 
     g = ctx.obj
     flags = {"scifact": scifact, "lareqa": lareqa, "nli": nli, "steps": steps, "seed": seed}
@@ -122,4 +130,11 @@ def train_verifier(
         g.progress(),
         retriever=retriever,
     )
+    if calibrate is not None:
+        if not (calibrate / DELTA_FILE).is_file():
+            raise typer.BadParameter(
+                f"{calibrate} holds no verifier export", param_hint="--calibrate"
+            )
+        typer.echo(str(trainer.calibrate(calibrate)))
+        return
     typer.echo(str(trainer.run()))

@@ -201,11 +201,14 @@ def train(
     config_json: str,
     manifest: dict[str, Any],
     progress: Progress = NullProgress(),
+    keep_evals: bool = False,
 ) -> Path:
     """Run (or resume) a training run; returns the directory of the best export.
 
     The run directory gets `config.json`, `manifest.json`, `metrics.jsonl` (one line per
-    step), `checkpoint.pt` and `best/` (the export with the lowest dev score so far).
+    step), `checkpoint.pt` and `best/` (the export with the lowest dev score so far); with
+    `keep_evals`, also `evals/step-N/`, an export at every evaluation, so that a checkpoint can
+    be chosen afterwards by a measure too slow to run inside the loop.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = out_dir / "checkpoint.pt"
@@ -239,6 +242,15 @@ def train(
                 ft.train_mode(True)
                 record.update(logged)
                 record["peak_rss_mb"] = peak_rss_mb()
+                if keep_evals:
+                    task.export(
+                        out_dir / "evals" / f"step-{state['step']}",
+                        {
+                            "config": config_json,
+                            "step": str(state["step"]),
+                            "dev_score": str(score),
+                        },
+                    )
                 if score < state["best"]:
                     state["best"] = score
                     task.export(

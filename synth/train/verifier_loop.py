@@ -91,6 +91,11 @@ class VerifierConfig(BaseModel):
     scifact_weight: int = Field(3, ge=1)
     eval_every: int = Field(50, ge=1)
     checkpoint_every: int = Field(25, ge=1)
+    keep_evals: bool = Field(
+        False,
+        description="Export the model at every evaluation (evals/step-N/), to choose a "
+        "checkpoint afterwards at claim level (`synth train-verifier --calibrate DIR`).",
+    )
     dtype: Dtype = "auto"
     threads: int = 0
     combiner_fit: Literal["calibration", "claims"] = Field(
@@ -257,7 +262,6 @@ class VerifierTrainer:
 
     def run(self) -> Path:
         import torch
-        from safetensors.torch import load_file
 
         manifest = {
             "seed": self.config.seed,
@@ -275,8 +279,16 @@ class VerifierTrainer:
             config_json=self.config.model_dump_json(indent=2),
             manifest=manifest,
             progress=self.progress,
+            keep_evals=self.config.keep_evals,
         )
-        # Reload the best weights, fit the temperature on the calibration split.
+        return self.calibrate(best)
+
+    def calibrate(self, best: Path) -> Path:
+        """Fit the temperature (and the combiner) of the export in `best` on the held-out
+        pairs and write its `calibration.json`: what makes an export a usable verifier."""
+        from safetensors.torch import load_file
+
+        # Reload the exported weights, fit the temperature on the calibration split.
         self.ft.restore_delta(best / DELTA_FILE)
         self.task.head.load_state_dict(load_file(str(best / HEAD_FILE)))
         self.ft.train_mode(False)
