@@ -14,7 +14,7 @@ from synth.app.library import library_papers, resolve_sources
 from synth.app.verification import Verification, index_passages
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import SynthError
-from synth.core.ids import PaperId
+from synth.core.ids import PaperId, display_id
 from synth.core.types import (
     AnswerParagraph,
     Claim,
@@ -84,7 +84,10 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
     candidates = claim_rules.passage_candidates(pages, [h.passage for h in hits])
     ranked = rank_candidates(question, candidates, encoder)
     extract = settings.extract
-    claims = claim_rules.select(ranked, extract.max_claims, extract.max_per_paper)
+    claims = [
+        claim_rules.resolve_self_reference(c, display_id(c.paper_id or ""))
+        for c in claim_rules.select(ranked, extract.max_claims, extract.max_per_paper)
+    ]
 
     checks = check_sources(ctx, claims, selected)
     verdicts = [next(c.verdict for c in row if c.own) for row in checks]

@@ -94,3 +94,8 @@ def safe_filename(pid: PaperId) -> str:
     name = re.sub(r"[^A-Za-z0-9.\-]", "_", pid)
     # Dots alone would name the directory itself or its parent.
     return name if name.strip(".") else "_" + name
+
+
+def display_id(pid: str) -> str:
+    """A paper id as reports print it: an arXiv id bare (`2408.10536`), others as stored."""
+    return pid.removeprefix("arxiv:")

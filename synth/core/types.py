@@ -104,9 +104,15 @@ class Hit:
 
 
 class ClaimKind(StrEnum):
-    METHOD = "method"
+    """What a sentence does in its paper (`extract.claims.role`): a result is a finding of the
+    paper's own work, the claims worth checking; method and background rows are kept only
+    where findings run out, other sentences never."""
+
     RESULT = "result"
-    SETTING = "setting"
+    METHOD = "method"
+    BACKGROUND = "background"
+    OTHER = "other"
+    SETTING = "setting"  # older stored verdicts; now a method
 
 
 @dataclass(frozen=True, slots=True)

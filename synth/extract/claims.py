@@ -19,29 +19,114 @@ from synth.parse.sentences import sentence_spans
 
 _SECTIONS = re.compile(r"abstract|introduction|conclusion|summary|discussion", re.I)
 _BACK_MATTER = re.compile(r"references|bibliography|acknowledg", re.I)
-_CUES: dict[ClaimKind, re.Pattern[str]] = {
-    ClaimKind.RESULT: re.compile(
+# cue phrases that make a sentence a claim candidate at all (what it does: `role`)
+_CUES: dict[str, re.Pattern[str]] = {
+    "result": re.compile(
         r"\b(outperform\w*|achiev\w*|improv\w*|reduc\w*|increas\w*|decreas\w*|show(s|n|ed)? that"
         r"|demonstrat\w*|significant\w*|better|superior|state[- ]of[- ]the[- ]art|surpass\w*"
         r"|comparable|consistently|substantially|gains?|accura\w*|effective\w*)\b",
         re.I,
     ),
-    ClaimKind.METHOD: re.compile(
+    "method": re.compile(
         r"\b(we (propose|introduce|present|develop|design)|this (paper|work|study) (proposes|"
         r"introduces|presents)|(proposed|novel) (method|approach|model|framework|strategy)"
         r"|fine-tun\w*|trained|train\w* (on|with)|objective|loss)\b",
         re.I,
     ),
-    ClaimKind.SETTING: re.compile(
+    "setting": re.compile(
         r"\b(experiments? (on|with)|evaluat\w* (on|in)|conducted on|datasets?|benchmarks?"
         r"|languages|corpus|corpora)\b",
         re.I,
     ),
 }
+# What a sentence does in its paper (`role`), checked in this order. Measured against
+# sentences of the corpus's full texts labelled by hand: bench/claim_roles.py.
+_OTHER = re.compile(
+    r"^(let|definition|remark|lemma|proof|theorem|corollary|where|consider|suppose|note that"
+    r"|without loss of generality|it suffices)\b|\bfuture (work|investigations?|research)\b"
+    r"|\bstarting point\b|\bin (the )?future\b|\b(is|are) defined as\b|\b(kept|borne) in mind\b"
+    r"|\bone (would|could|may|might)\b",
+    re.I,
+)
+# inline maths, but not a number typeset as maths ("$2\\times$")
+_FORMULA = re.compile(r"\$(?!\s*[\d.]+\s*(\\times|\\%)?\s*\$)[^$]*\$|\[formula\]|\(REF \)")
+_SHOWN = re.compile(
+    r"\bwe (have |had |also |further |then |first |can |could |now |here |clearly )?(show|showed"
+    r"|shown|demonstrate|demonstrated|find|found|observe|observed|see|saw|note|noted|prove|proved"
+    r"|confirm|confirmed|establish|established|conclude|concluded)\b"
+    r"|\bwe (propose|suggest|argue|conclude) that\b"
+    r"|\b(our|the|these|this|such) (results?|experiments?|findings?|analys[ie]s|evaluations?"
+    r"|observations?|simulations?|measurements?|comparisons?)\b[^.;]{0,60}?\b(show|shows|showed"
+    r"|shown|demonstrate|demonstrates|demonstrated|indicate|indicates|indicated|reveal|reveals"
+    r"|revealed|suggest|suggests|suggested|confirm|confirms|confirmed|prove|proves|proved)\b"
+    r"|\b(table|figure|fig\.?)\s*(REF|\d+)?[^.;]{0,30}?\b(shows?|demonstrates?|indicates?"
+    r"|reveals?|confirms?)\b|\b(this|which|it) (means|implies|shows|indicates|suggests"
+    r"|demonstrates|confirms) that\b|\bprovided? (strong |further )?evidence\b"
+    r"|\b(can|could) be explained by\b|\bas (evaluated|shown|demonstrated) (in|above)\b"
+    r"|\banalysis (revealed|showed|demonstrated)\b",
+    re.I,
+)
+_OTHERS_WORK = re.compile(
+    r"\bet al\b|\b(the )?authors (of|in|show)\b|^(there|in|as (explained|shown|reported|"
+    r"emphasized) by)\s*,|\b(it )?(was|were|has been|have been)"
+    r" (shown|proposed|reported|demonstrated|observed|developed|used)\b|\bother researchers\b"
+    r"|,\s*,|\b(by|in|following)\s*[,.]",
+    re.I,
+)
+_BACKGROUND = re.compile(
+    r"^(recent(ly)?|prior|previous(ly)?|existing|traditional(ly)?|conventional(ly)?|many|most"
+    r"|in recent years|with the (advent|success|rise|development)|over the (past|last)"
+    r"|nowadays|today|currently)\b|\b(widely|commonly|typically|usually|often|increasingly)\b"
+    r"|\b(have|has) (achieved|attracted|become|gained|emerged)\b|\bremains? (a |an )?"
+    r"(challeng|open|difficult)|\b(is|are) (a |an )?(challenging|difficult|costly|expensive)\b",
+    re.I,
+)
+_METHOD = re.compile(
+    r"\bwe (will |then |first |also |here )?(propose|introduce|present|develop|design|describe"
+    r"|use|adopt|employ|apply|consider|calculate|compute|evaluate|validate|report|train|test"
+    r"|tested|define|discuss|study|investigate|explore|implement|adapt|derive|construct|perform"
+    r"|focus|analy[sz]e|compare|reduced|provide)\b|\bthis (paper|work|article|study|section)"
+    r" (proposes|presents|introduces|describes|studies|investigates|explores|develops)\b"
+    r"|^in (this|the following|the next) (paper|work|section|article)\b|\b(is|are) based on\b"
+    r"|\bconsists? of\b|\b(the|our) (intent|goal|aim|objective) (is|was)\b"
+    r"|\bwas (used|trained|fine-tuned|evaluated|implemented|reduced)\b|\bis fine-tuned\b",
+    re.I,
+)
+_EFFECT = re.compile(
+    r"\b(outperform\w*|surpass\w*|improv(e|es|ed|ements?)|reduc(e|es|ed|tions?)"
+    r"|increas(e|es|ed)|decreas(e|es|ed)|achiev(e|es|ed)|gains?|better|worse|higher|lower|faster|slower|superior|inferior"
+    r"|significant(ly)?|consistent(ly)?( with)?|comparable|agreement|negligible|drastically"
+    r"|substantially|state-of-the-art results|more (accurate|efficient|robust)|less|fewer"
+    r"|limits?|depends?|guarantees?|allows?|enables?|is (isomorphic|equivalent|sharp))\b"
+    r"|\d+(\.\d+)?\s*(%|×|x\b|times)",
+    re.I,
+)
+
+
+def role(text: str) -> ClaimKind:
+    """What a sentence does in its paper: a finding of its own work (RESULT), a description
+    of what it does (METHOD), others' work or motivation (BACKGROUND), or none of these
+    (OTHER: definitions, proof steps, formulas, future work). Rules, checked in order."""
+    if _OTHER.search(text):
+        return ClaimKind.OTHER
+    others = bool(_OTHERS_WORK.search(text))
+    if _SHOWN.search(text) and not others:
+        return ClaimKind.RESULT
+    if len(_FORMULA.findall(text)) >= 2:  # a derivation step, not a claim to check in words
+        return ClaimKind.OTHER
+    if others or _BACKGROUND.search(text):
+        return ClaimKind.BACKGROUND
+    if _METHOD.search(text):
+        return ClaimKind.METHOD
+    if _EFFECT.search(text):
+        return ClaimKind.RESULT
+    return ClaimKind.OTHER
+
+
 _LEADING = re.compile(
     r"^(however|moreover|furthermore|in addition|additionally|finally|therefore|thus|hence"
     r"|consequently|specifically|in particular|in summary|overall|to this end|as a result"
-    r"|in this (paper|work)|here)\s*,\s*",
+    r"|here)\s*,\s*|^in this (paper|work|article|study)\s*,?\s*",
     re.I,
 )
 _CITATION = re.compile(r"\s*\[(?:\d+(?:[,–-]\s*\d+)*|\?)\]")
@@ -66,7 +151,10 @@ def _is_claim_like(text: str) -> bool:
     if not 40 <= len(text) <= 450 or text.endswith("?") or not text[:1].isupper():
         return False
     letters = sum(ch.isalpha() for ch in text)
-    return letters / len(text) > 0.6 and len(_WORD.findall(text)) >= 6
+    maths = sum(len(m) for m in re.findall(r"\$[^$]*\$", text))
+    # a sentence carrying a long formula cannot be read (or checked) as a row of a table
+    balanced = text.count("$") % 2 == 0
+    return letters / len(text) > 0.6 and len(_WORD.findall(text)) >= 6 and maths <= 40 and balanced
 
 
 def claim_id(text: str) -> str:
@@ -112,11 +200,10 @@ def _candidate(page: Page, start: int, end: int, section: str) -> Candidate | No
     text = readable(page.text[start:end])
     if not _is_claim_like(text):
         return None
-    hits = {kind: len(p.findall(text)) for kind, p in _CUES.items()}
-    score = sum(min(n, 2) for n in hits.values())
+    score = sum(min(len(p.findall(text)), 2) for p in _CUES.values())
     if score == 0:
         return None
-    kind = max(hits, key=lambda k: (hits[k], k == ClaimKind.RESULT))
+    kind = role(text)
     claim = Claim(
         id=claim_id(text),
         text=text,
@@ -130,6 +217,56 @@ def _candidate(page: Page, start: int, end: int, section: str) -> Candidate | No
     return Candidate(claim, float(score))
 
 
+# a paper speaking of itself: "we", "our", "this paper", "the proposed"
+_SELF = re.compile(
+    r"\b(?P<paper>(this|the present) (paper|work|study|article|letter))\b|\b(?P<proposed>the "
+    r"proposed)\b|\b(?P<our>our)\b|\b(?P<we>we)\b|\b(?P<us>us)\b|\b(?P<ours>ours)\b",
+    re.I,
+)
+
+
+def stand_alone(text: str, label: str) -> str:
+    """`text` with the paper's references to itself resolved to `label` (its id as the report
+    shows it), so a row read alone says whose work it is: "We show that our method…" →
+    "The authors of 2408.10536 show that their method…". The first mention names the paper,
+    later ones are pronouns; verb agreement holds ("we" and "the authors" are both plural)."""
+    named = False
+
+    def swap(m: re.Match[str]) -> str:
+        nonlocal named
+        kind = m.lastgroup or ""
+        first = not named
+        named = True
+        if kind == "paper":
+            out = label if first else "the paper"
+        elif kind == "proposed":
+            out = f"{label}'s proposed" if first else "the proposed"
+        elif kind == "our":
+            out = f"{label}'s" if first else "their"
+        elif kind == "we":
+            out = f"the authors of {label}" if first else "they"
+        elif kind == "us":
+            out = f"the authors of {label}" if first else "them"
+        else:
+            out = f"those of {label}" if first else "theirs"
+        at_start = m.start() == 0 or text[: m.start()].rstrip().endswith((".", ":", ";"))
+        return out[:1].upper() + out[1:] if at_start and out[:1].islower() else out
+
+    return _SELF.sub(swap, text)
+
+
+def resolve_self_reference(claim: Claim, label: str) -> Claim:
+    """The claim with `stand_alone` text (and the id of that text); offsets unchanged."""
+    text = stand_alone(claim.text, label)
+    return claim if text == claim.text else replace(claim, id=claim_id(text), text=text)
+
+
+def worth_checking(claim: Claim) -> bool:
+    """Findings and method statements; background (others' work, motivation) and other
+    sentences (definitions, proof steps, future work) are not claims of the paper."""
+    return claim.kind in (ClaimKind.RESULT, ClaimKind.METHOD, ClaimKind.SETTING)
+
+
 def _tokens(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text) if len(w) > 2}
 
@@ -140,13 +277,16 @@ def is_near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
 
 
 def select(ranked: Iterable[Candidate], max_claims: int, max_per_paper: int) -> list[Claim]:
-    """Take candidates in the given order, skipping over-full papers; a near-duplicate of a
+    """Take candidates in the given order, skipping sentences not `worth_checking` and
+    over-full papers; a near-duplicate of a
     chosen claim is not taken again, but when it comes from another paper that paper is
     recorded in the chosen claim's `also_in` (both attributions are kept)."""
     chosen: list[Claim] = []
     per_paper: dict[str, int] = {}
     for candidate in ranked:
         claim = candidate.claim
+        if not worth_checking(claim):
+            continue
         twin = next(
             (i for i, c in enumerate(chosen) if is_near_duplicate(claim.text, c.text)), None
         )

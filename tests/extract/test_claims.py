@@ -59,3 +59,45 @@ def test_relevance_orders_claims_and_cue_strength_breaks_near_ties():
     a, b, c = _candidate("a", "p", cue=0), _candidate("b", "p", cue=3), _candidate("c", "p")
     ordered = order_by_relevance([a, b, c], np.array([0.80, 0.79, 0.50]))
     assert [x.claim.text for x in ordered] == ["b", "a", "c"]
+
+
+def test_role_tells_findings_from_method_background_and_other_sentences():
+    from synth.extract.claims import role
+
+    assert role("Our experiments show that NCL improves R@1 by 13% on ActivityNet.") is (
+        ClaimKind.RESULT
+    )
+    assert role("The CNN outperforms BugLocator in every metric.") is ClaimKind.RESULT
+    assert role("We propose a hybrid batch training strategy for retrieval.") is ClaimKind.METHOD
+    assert role("Recent approaches have achieved remarkable success in retrieval.") is (
+        ClaimKind.BACKGROUND
+    )
+    assert role("Saha et al. show that their approach outperforms BugLocator.") is (
+        ClaimKind.BACKGROUND
+    )
+    assert role("Future work could investigate more efficient sampling schemes.") is (
+        ClaimKind.OTHER
+    )
+
+
+def test_background_sentences_are_never_selected_as_claims():
+    background = Candidate(
+        Claim("b", "Recent models achieve remarkable success.", PID, kind=ClaimKind.BACKGROUND), 3
+    )
+    finding = Candidate(Claim("f", "Our model reduces bias by 20%.", PID), 1)
+    assert [c.id for c in select([background, finding], 10, 10)] == ["f"]
+
+
+def test_a_paper_speaking_of_itself_is_named_so_the_row_stands_alone():
+    from synth.extract.claims import stand_alone
+
+    assert stand_alone("We show that our method reduces bias.", "2408.10536") == (
+        "The authors of 2408.10536 show that their method reduces bias."
+    )
+    assert stand_alone("This paper proposes hybrid batch training.", "2408.10536") == (
+        "2408.10536 proposes hybrid batch training."
+    )
+    assert stand_alone("Experiments show the proposed method helps.", "2408.10536") == (
+        "Experiments show 2408.10536's proposed method helps."
+    )
+    assert stand_alone("Hybrid batches reduce bias.", "2408.10536") == "Hybrid batches reduce bias."
