@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from synth.core.ids import display_id
 from synth.core.types import AnswerParagraph, Label, Paper, Report, SourceCheck, Verdict
+
+MAX_NAMED = 6  # papers named in the Introduction
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,8 @@ def compose_report(
             else ""
         )
     )
-    lead = papers[0].title if papers else "no paper"
     abstract = (
-        f'This report examines the question "{question.strip()}" against {n_papers} '
+        f"This report examines the question “{question.strip()}” against {n_papers} "
         f"{'paper' if n_papers == 1 else 'papers'} selected from {facts.library_description}. "
         f"{n_claims} claims were extracted from the passages of the selected papers closest to "
         f"the question and checked against each selected paper, their own one only where it "
@@ -66,23 +68,37 @@ def compose_report(
         f"restatement of it): {tally} (verdicts on their own papers). "
         "Every verdict below is given with the verbatim source sentences it rests on."
     )
-    introduction = f"This paper examines: {lead}. Research question: {question.strip()}"
+    named = "; ".join(f"{p.title} ({display_id(p.id)})" for p in papers[:MAX_NAMED])
+    more = len(papers) - MAX_NAMED
+    introduction = (
+        f"Research question: {question.strip()} The selected papers are: {named}"
+        + (f"; and {more} more" if more > 0 else "")
+        + ". Rows of the claims table are findings of these papers (results, comparisons, "
+        "measured effects) before descriptions of their methods; sentences the rules judge to be "
+        "background (motivation, or work the sentence attributes to others) are not rows."
+        if papers
+        else f"Research question: {question.strip()} No paper was selected."
+    )
     methodology = (
         (f"{facts.discovery} " if facts.discovery else "")
         + f"Papers were selected from {facts.library_description} by the cosine similarity of the question to each paper's title and abstract "
         f"under the encoder {facts.encoder}. The {facts.passages_indexed} passages of the "
         f"selected papers (sentence-aware chunks with page and character offsets) were embedded "
         f"and searched with an exact FAISS inner-product index. Claims were extracted by rules "
-        f"(cue phrases for methods, results and settings) from the sentences of the passages "
-        f"closest to the question, in any section but the references, and de-duplicated across "
-        f"papers (a near-identical claim from another paper is recorded with it). Each claim "
+        f"from the sentences of the passages closest to the question, in any section but the "
+        f"references: each sentence's role (a finding, a description of the method, background, "
+        f"or other) is judged by cue phrases, findings rank first, background and other "
+        f"sentences are never rows, a paper's references to itself (we, our, this paper) are "
+        f"replaced by its id, and near-identical claims of several papers are one row. Each claim "
         f"was checked against each selected paper on its own, against that paper's top "
         f"{facts.top_k} passages: its own paper's body, results sections first, without the "
         f"sentence it was extracted from or restatements of it (the Verified column; – where "
-        f"the paper has only an abstract) and every other paper (the Sources column). The Answer groups "
-        f"the claims by theme (greedy clustering of their embeddings); each of its sentences "
-        f"states a claim with the papers that support or contradict it and cites its row; "
-        f"claims no paper supports or contradicts are named as open, not stated as findings. "
+        f"the paper has only an abstract) and every other paper (the Sources column). The Answer opens "
+        f"with the best-ranked claim a paper's text supports (or says that none is), then "
+        f"groups the stated claims by theme (greedy clustering of their embeddings, each led by "
+        f"a key phrase of its claims); each sentence states a claim with the other papers that "
+        f"support or contradict it and cites its row; a × against a claim's own paper is listed "
+        f"for review, and claims no paper supports or contradicts are not stated as findings. "
         f"{facts.answer_note + ' ' if facts.answer_note else ''}"
         f"Verifier: {facts.verifier} — {facts.verifier_description} No human review "
         f"took place. Configuration fingerprint: {facts.settings_fingerprint}."
