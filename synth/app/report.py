@@ -4,6 +4,7 @@ given sources): the stages in order, fed from the Context.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,7 +14,7 @@ from synth.app.discover import Discovery, discover, traverse
 from synth.app.library import library_papers, resolve_sources
 from synth.app.verification import Verification, index_passages
 from synth.core.console import NullProgress, Progress
-from synth.core.errors import SynthError
+from synth.core.errors import ModelError, SynthError
 from synth.core.ids import PaperId, display_id
 from synth.core.types import (
     AnswerParagraph,
@@ -34,6 +35,8 @@ from synth.retrieve.lexical import top_by_overlap
 from synth.retrieve.select import select_papers
 from synth.store.library import Library
 from synth.synthesize.answer import compose_answer
+
+log = logging.getLogger(__name__)
 
 QUESTION_PASSAGES = 40  # passages retrieved for the question, whose sentences may be claims
 
@@ -131,13 +134,18 @@ def llm_answer(
     table = llm.claims_table(verdicts, checks)
     prompt, prompt_hash = llm.render_prompt(resource_dir("prompts"), question, table)
     key = llm.cache_key(client.model, client.url, prompt_hash, prompt)
+    who = f"the model {client.model} at {client.url} (prompt {llm.ANSWER_PROMPT} {prompt_hash})"
     reply = ctx.library.get_meta(key)
     if reply is None:
         ctx.progress.status(f"asking {client.model} at {client.url} for the answer")
-        reply = client.complete(prompt)
+        try:
+            reply = client.complete(prompt)
+        except ModelError as exc:  # the verified report stands without the LLM's prose
+            log.warning("%s: the Answer is synth's extractive one", exc.message)
+            note = f"The Answer is synth's extractive one: {who} failed ({exc.message})."
+            return tuple(fallback), note
         ctx.library.set_meta(key, reply)
     paragraphs, dropped = llm.guarded_paragraphs(reply, len(verdicts))
-    who = f"the model {client.model} at {client.url} (prompt {llm.ANSWER_PROMPT} {prompt_hash})"
     if not paragraphs:
         note = (
             f"The Answer is synth's extractive one: {who} returned no sentence citing an "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,91 @@ class LlmAnswer:
     endpoint: str
 
 
+MAX_REPLY_BYTES = 1 << 20  # an answer is a few kB; anything near a megabyte is not one
+MAX_REPLY_CHARS = 20_000
+CONNECT_TIMEOUT_S = 5.0  # a dead or unroutable endpoint fails in seconds, not minutes
+
+
+class _Tripped(Exception):
+    """The reply broke the call's budget. Not an httpx error, so the `openai` client neither
+    retries it nor wraps it: it reaches `complete` as raised."""
+
+
+class _Budget:
+    """One `complete` call's deadline and byte budget, checked by the transport as bytes
+    arrive: a reply trickling a byte a second cannot outlive the deadline (a per-read timeout
+    alone would let it), and a 20 MB reply stops at MAX_REPLY_BYTES."""
+
+    def __init__(self, seconds: float, max_bytes: int) -> None:
+        self.seconds, self.max_bytes = seconds, max_bytes
+        self.deadline, self.received = float("inf"), 0
+
+    def start(self) -> None:
+        self.deadline, self.received = time.monotonic() + self.seconds, 0
+
+    def check(self, n: int = 0) -> None:
+        self.received += n
+        if time.monotonic() > self.deadline:
+            raise _Tripped(f"gave no complete reply within {self.seconds:g} s (llm.timeout_s)")
+        if self.received > self.max_bytes:
+            raise _Tripped(f"sent more than {self.max_bytes:,} bytes; no answer is that long")
+
+
+def _http_client(timeout_s: float, budget: _Budget):
+    """The HTTP client under the `openai` client: the budget on every byte received, a short
+    connect timeout, and no redirects (a redirect to another host would send it the prompt
+    while the report names the endpoint the user gave)."""
+    import openai
+
+    try:
+        import httpx2 as http
+
+        factory = openai.DefaultHttpx2Client
+    except (ImportError, AttributeError):  # older openai releases run on httpx
+        import httpx as http
+
+        factory = openai.DefaultHttpxClient
+
+    class Stream(http.SyncByteStream):
+        def __init__(self, inner) -> None:
+            self.inner = inner
+
+        def __iter__(self):
+            for chunk in self.inner:
+                budget.check(len(chunk))
+                yield chunk
+
+        def close(self) -> None:
+            self.inner.close()
+
+    class Transport(http.BaseTransport):
+        def __init__(self) -> None:
+            self.inner = http.HTTPTransport()
+
+        def handle_request(self, request):
+            budget.check()
+            response = self.inner.handle_request(request)
+            return http.Response(
+                response.status_code,
+                headers=response.headers,
+                stream=Stream(response.stream),
+                extensions=response.extensions,
+            )
+
+        def close(self) -> None:
+            self.inner.close()
+
+    return factory(
+        transport=Transport(),
+        follow_redirects=False,
+        timeout=http.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)),
+    )
+
+
 class ChatClient:
-    """One OpenAI-compatible endpoint, through the `openai` client (timeouts, retries)."""
+    """One OpenAI-compatible endpoint, through the `openai` client: retries on connection
+    errors, a deadline for the whole call, a size cap, no redirects, and every malformed
+    reply (no JSON, no `choices`, no text, an HTML page) a `ModelError`, never a traceback."""
 
     def __init__(self, url: str, model: str, *, api_key: str, timeout_s: float, retries: int):
         try:
@@ -46,18 +130,25 @@ class ChatClient:
                 hint='pip install "synth[llm]" (or leave --llm-url out: synth works without it)',
             ) from exc
         self.url, self.model = url, model
+        self._budget = _Budget(timeout_s, MAX_REPLY_BYTES)
         self._client = OpenAI(
-            base_url=url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=retries
+            base_url=url,
+            api_key=api_key or "not-needed",
+            timeout=timeout_s,
+            max_retries=retries,
+            http_client=_http_client(timeout_s, self._budget),
         )
 
     def complete(self, prompt: str, *, temperature: float = 0.0, max_tokens: int = 800) -> str:
         """The model's reply to one user message.
 
         Raises:
-            ModelError: the endpoint is down, times out or answers an error.
+            ModelError: the endpoint is down, too slow, redirects, answers an error, or
+                replies with something that is not a chat completion.
         """
         import openai
 
+        self._budget.start()
         try:
             response = self._client.chat.completions.create(
                 model=self.model,
@@ -65,19 +156,50 @@ class ChatClient:
                 temperature=temperature,
                 max_tokens=max_tokens,
             )
+        except _Tripped as exc:
+            raise ModelError(f"the LLM endpoint {self.url} {exc}") from None
         except openai.APIConnectionError as exc:
             raise ModelError(
                 f"the LLM endpoint {self.url} cannot be reached ({exc.__class__.__name__})",
                 hint="start the server (e.g. llama-server, ollama serve) or drop --llm-url",
             ) from exc
         except openai.APIStatusError as exc:
+            if 300 <= exc.status_code < 400:
+                where = exc.response.headers.get("location", "elsewhere")
+                raise ModelError(
+                    f"the LLM endpoint {self.url} redirected to {where[:200]}; synth does not "
+                    "follow it (the prompt would go to a server you did not name)",
+                    hint="pass the final address as --llm-url",
+                ) from None
             raise ModelError(
                 f"the LLM endpoint {self.url} answered HTTP {exc.status_code}",
                 hint=f"check that it serves the model {self.model!r}",
             ) from exc
-        except openai.OpenAIError as exc:
-            raise ModelError(f"the LLM endpoint {self.url} failed ({exc})") from exc
-        return response.choices[0].message.content or ""
+        except (openai.OpenAIError, ValueError, TypeError) as exc:  # unparseable bodies
+            raise ModelError(
+                f"the LLM endpoint {self.url} sent a reply that is not a chat completion "
+                f"({exc.__class__.__name__})",
+                hint="check that --llm-url points at an OpenAI-compatible /v1 endpoint",
+            ) from None
+        return self._text(response)
+
+    def _text(self, response) -> str:
+        choices = getattr(response, "choices", None)
+        first = choices[0] if isinstance(choices, list) and choices else None
+        message = getattr(first, "message", None)
+        content = getattr(message, "content", None)
+        if not isinstance(content, str) or not content.strip():
+            raise ModelError(
+                f"the LLM endpoint {self.url} sent a reply that is not a chat completion with "
+                "text (no choices, or no content)",
+                hint="check that --llm-url points at an OpenAI-compatible /v1 endpoint",
+            )
+        if len(content) > MAX_REPLY_CHARS:
+            raise ModelError(
+                f"the LLM endpoint {self.url} sent {len(content):,} characters; an answer is "
+                f"at most {MAX_REPLY_CHARS:,}"
+            )
+        return content
 
 
 def claims_table(verdicts: Sequence[Verdict], checks: Sequence[Sequence[SourceCheck]]) -> str:

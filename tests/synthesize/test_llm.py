@@ -108,3 +108,130 @@ def test_a_report_with_the_llm_names_it_guards_citations_and_caches(
     assert "C1 [" in FakeOpenAI.requests[0]["messages"][0]["content"], "the model sees the table"
     build_report(fake_context(["widget"], **settings), "Do widgets help?", [str(pdf)])
     assert len(FakeOpenAI.requests) == 1, "the answer is cached: a rerun asks nothing"
+
+
+# --- a hostile or broken endpoint: one error line, never a traceback; the report survives ----
+
+
+class Hostile(BaseHTTPRequestHandler):
+    """Answers every POST with `Hostile.body` (bytes, or a callable writing to the socket)."""
+
+    status = 200
+    content_type = "application/json"
+    body: object = b""
+    headers_extra: dict[str, str] = {}
+    posts = 0
+
+    def do_POST(self):  # noqa: N802
+        Hostile.posts += 1
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(Hostile.status)
+        self.send_header("Content-Type", Hostile.content_type)
+        for name, value in Hostile.headers_extra.items():
+            self.send_header(name, value)
+        if callable(Hostile.body):
+            self.end_headers()
+            Hostile.body(self.wfile)
+            return
+        self.send_header("Content-Length", str(len(Hostile.body)))
+        self.end_headers()
+        self.wfile.write(Hostile.body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hostile():
+    Hostile.status, Hostile.content_type, Hostile.headers_extra, Hostile.posts = (
+        200,
+        "application/json",
+        {},
+        0,
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+def _completion(content) -> bytes:
+    return json.dumps(
+        {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": content}
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "says"),
+    [
+        ("application/json", b'{"choices": [{"message": ', "not a chat completion"),
+        ("application/json", b'{"id": "x"}', "not a chat completion"),
+        ("application/json", _completion([]), "not a chat completion"),
+        (
+            "application/json",
+            _completion([{"index": 0, "message": {"role": "assistant"}}]),
+            "not a chat completion",
+        ),
+        ("text/html", b"<html><body>Welcome to nginx!</body></html>", "not a chat completion"),
+    ],
+)
+def test_a_reply_that_is_not_a_chat_completion_is_one_clear_error(
+    hostile, content_type, body, says
+):
+    Hostile.content_type, Hostile.body = content_type, body
+    client = ChatClient(hostile, "m", api_key="", timeout_s=10, retries=0)
+    with pytest.raises(ModelError) as caught:
+        client.complete("hi")
+    assert says in caught.value.message and hostile in caught.value.message
+
+
+def test_a_huge_reply_is_refused_not_written_into_the_report(hostile):
+    Hostile.body = _completion(
+        [{"index": 0, "message": {"role": "assistant", "content": "x" * (3 << 20)}}]
+    )
+    client = ChatClient(hostile, "m", api_key="", timeout_s=20, retries=0)
+    with pytest.raises(ModelError, match="bytes"):
+        client.complete("hi")
+
+
+def test_a_reply_trickling_a_byte_a_second_stops_at_the_deadline(hostile):
+    import time
+
+    def trickle(stream):
+        for byte in b'{"choices": [{"message": {"content": "slow"}}]}':
+            stream.write(bytes([byte]))
+            stream.flush()
+            time.sleep(0.5)
+
+    Hostile.body = trickle
+    client = ChatClient(hostile, "m", api_key="", timeout_s=2, retries=2)
+    start = time.monotonic()
+    with pytest.raises(ModelError, match="within 2 s"):
+        client.complete("hi")
+    assert time.monotonic() - start < 5 and Hostile.posts == 1, "no retry after the deadline"
+
+
+def test_a_redirect_is_not_followed_so_the_prompt_never_reaches_another_host(hostile):
+    Hostile.status, Hostile.body = 307, b""
+    Hostile.headers_extra = {"Location": "http://203.0.113.9/v1/chat/completions"}
+    client = ChatClient(hostile, "m", api_key="", timeout_s=5, retries=0)
+    with pytest.raises(ModelError, match="redirected to http://203.0.113.9"):
+        client.complete("hi")
+    assert Hostile.posts == 1
+
+
+def test_an_endpoint_failing_leaves_the_verified_report_with_the_extractive_answer(
+    hostile, fake_context, make_pdf
+):
+    from synth.app.report import build_report
+
+    Hostile.status, Hostile.body = 500, b'{"error": "boom"}'
+    pdf = make_pdf(
+        [["Widgets", "Abstract", "Sparse widgets improve retrieval accuracy by 12%."]],
+        title="Widgets",
+    )
+    settings = {"llm.url": hostile, "llm.model": "smol", "llm.retries": 0}
+    report = build_report(fake_context(["widget"], **settings), "Do widgets help?", [str(pdf)])
+    assert report.verdicts and report.answer
+    assert "extractive" in report.methodology and "HTTP 500" in report.methodology
