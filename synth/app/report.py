@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
+from synth.app import assist
 from synth.app.context import Context
 from synth.app.discover import Discovery, discover, traverse
 from synth.app.library import library_papers, resolve_sources
 from synth.app.verification import Verification, index_passages
 from synth.core.console import NullProgress, Progress
-from synth.core.errors import ModelError, SynthError
+from synth.core.errors import SynthError
 from synth.core.ids import PaperId, display_id
 from synth.core.types import (
-    AnswerParagraph,
     Claim,
     Paper,
     Passage,
@@ -84,9 +85,17 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
     question_vector = encoder.queries([question])[0]
     hits = index.search(question_vector, QUESTION_PASSAGES)
     pages = [page for p in selected for page in library.pages(p.id)]
-    candidates = claim_rules.passage_candidates(pages, [h.passage for h in hits])
-    ranked = rank_candidates(question, candidates, encoder)
     extract = settings.extract
+    notes: list[str] = []
+    candidates = claim_rules.passage_candidates(pages, [h.passage for h in hits])
+    if ctx.llm is not None and settings.llm.extract:
+        passages = [h.passage for h in hits]
+        found, note = assist.llm_claims(
+            ctx, question, selected, pages, passages, extract.max_claims
+        )
+        notes.append(note)
+        candidates = found or candidates  # the rules stand in when the model gave nothing
+    ranked = rank_candidates(question, candidates, encoder)
     claims = [
         claim_rules.resolve_self_reference(c, display_id(c.paper_id or ""))
         for c in claim_rules.select(ranked, extract.max_claims, extract.max_per_paper)
@@ -96,9 +105,13 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
     verdicts = [next(c.verdict for c in row if c.own) for row in checks]
     vectors = encoder.queries([c.text for c in claims]) if claims else np.zeros((0, encoder.dim))
     answer = compose_answer(verdicts, checks, vectors)
-    llm_note = ""
+    opinions: tuple = ()
     if ctx.llm is not None and claims:
-        answer, llm_note = llm_answer(ctx, question, verdicts, checks, answer)
+        answer, note = assist.llm_answer(ctx, question, verdicts, checks, answer)
+        notes.append(note)
+        if settings.llm.second_opinion:
+            opinions, note = assist.second_opinions(ctx, verdicts, checks)
+            notes.append(note)
     verifier = ctx.verifier_spec  # its name and description: loading it is for verifying
     facts = RunFacts(
         library_description=description,
@@ -112,52 +125,10 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
             "parse", "retrieve", "discover", "extract", "verify"
         ),
         discovery=describe_discovery(found, selected) if not sources else "",
-        answer_note=llm_note,
+        llm_note=" ".join(notes),
     )
-    return compose_report(question, selected, verdicts, facts, checks=checks, answer=answer)
-
-
-def llm_answer(
-    ctx: Context,
-    question: str,
-    verdicts: Sequence[Verdict],
-    checks: Sequence[Sequence[SourceCheck]],
-    fallback: Sequence[AnswerParagraph],
-) -> tuple[tuple[AnswerParagraph, ...], str]:
-    """The Answer written by the configured LLM from the claims table only (cached in the
-    library by model, endpoint, prompt version and input), and the Methodology's sentence on
-    it. If no sentence survives the citation guard, the extractive answer stays."""
-    from synth.core.paths import resource_dir
-    from synth.synthesize import llm
-
-    client = ctx.llm
-    table = llm.claims_table(verdicts, checks)
-    prompt, prompt_hash = llm.render_prompt(resource_dir("prompts"), question, table)
-    key = llm.cache_key(client.model, client.url, prompt_hash, prompt)
-    who = f"the model {client.model} at {client.url} (prompt {llm.ANSWER_PROMPT} {prompt_hash})"
-    reply = ctx.library.get_meta(key)
-    if reply is None:
-        ctx.progress.status(f"asking {client.model} at {client.url} for the answer")
-        try:
-            reply = client.complete(prompt)
-        except ModelError as exc:  # the verified report stands without the LLM's prose
-            log.warning("%s: the Answer is synth's extractive one", exc.message)
-            note = f"The Answer is synth's extractive one: {who} failed ({exc.message})."
-            return tuple(fallback), note
-        ctx.library.set_meta(key, reply)
-    paragraphs, dropped = llm.guarded_paragraphs(reply, len(verdicts))
-    if not paragraphs:
-        note = (
-            f"The Answer is synth's extractive one: {who} returned no sentence citing an "
-            f"existing claim ({dropped} dropped)."
-        )
-        return tuple(fallback), note
-    note = (
-        f"The Answer was written by {who} from the claims table alone; every kept sentence "
-        f"cites existing claims, and {dropped} sentence{'' if dropped == 1 else 's'} citing none "
-        "or an unknown claim id were dropped."
-    )
-    return paragraphs, note
+    report = compose_report(question, selected, verdicts, facts, checks=checks, answer=answer)
+    return replace(report, second_opinions=opinions) if opinions else report
 
 
 def check_sources(

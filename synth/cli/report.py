@@ -45,6 +45,22 @@ def report(
     llm_model: Annotated[
         str | None, typer.Option("--llm-model", help="Model name for --llm-url.")
     ] = None,
+    llm_extract: Annotated[
+        bool | None,
+        typer.Option(
+            "--llm-extract/--no-llm-extract",
+            help="With --llm-url: the model extracts the claims (each tied to a sentence it was "
+            "shown, adding no number or name) instead of synth's rules.",
+        ),
+    ] = None,
+    llm_second_opinion: Annotated[
+        bool | None,
+        typer.Option(
+            "--llm-second-opinion/--no-llm-second-opinion",
+            help="With --llm-url: the model's own verdict on each claim against synth's quotes, "
+            "shown beside synth's (never counted; disagreements named in the Methodology).",
+        ),
+    ] = None,
     cite_depth: Annotated[
         int | None,
         typer.Option(
@@ -60,7 +76,9 @@ def report(
     fetched or added), fully offline; --discover N adds the N best new papers of an arXiv
     search, --cite-depth D follows their references (offline: skipped with one notice).
     --llm-url lets a local OpenAI-compatible model (llama.cpp server, Ollama, vLLM) write the
-    Answer from the verified claims; sentences citing no existing claim are dropped.
+    Answer from the verified claims; sentences citing no existing claim are dropped. With
+    --llm-extract it also extracts the claims, with --llm-second-opinion it gives its own
+    verdict on each beside synth's.
 
     Example: synth report --question "Does normalized contrastive learning improve text-video retrieval?" -o report.md
     """
@@ -79,6 +97,8 @@ def report(
             "discover.cite_depth": cite_depth,
             "llm.url": llm_url,
             "llm.model": llm_model,
+            "llm.extract": llm_extract,
+            "llm.second_opinion": llm_second_opinion,
         }
     )
     sources = [*(arxiv or []), *(str(path) for path in pdf or [])]

@@ -144,6 +144,16 @@ class LlmSettings(BaseModel):
     )
     timeout_s: float = Field(120.0, gt=0, description="Timeout of one LLM request, in seconds.")
     retries: int = Field(2, ge=0, description="Retries of a failed LLM request.")
+    extract: bool = Field(
+        False,
+        description="Let the LLM extract the claims (each must map to a sentence it was shown "
+        "and add no number or name to it) instead of synth's rules.",
+    )
+    second_opinion: bool = Field(
+        False,
+        description="Ask the LLM for its verdict on each claim against the quotes synth found, "
+        "shown beside synth's own (never counted).",
+    )
 
 
 class RenderSettings(BaseModel):

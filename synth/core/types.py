@@ -204,6 +204,16 @@ class AnswerParagraph:
 
 
 @dataclass(frozen=True, slots=True)
+class SecondOpinion:
+    """An LLM's verdict on a claim against the quotes synth found, shown beside synth's own;
+    never part of synth's verdicts or counts."""
+
+    label: Label | None  # None: the reply held no usable label
+    reason: str
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     title: str
     question: str
@@ -218,6 +228,7 @@ class Report:
     extra: dict[str, str] = field(default_factory=dict)
     checks: tuple[tuple[SourceCheck, ...], ...] = ()  # per claim (row order), per paper
     answer: tuple[AnswerParagraph, ...] = ()
+    second_opinions: tuple[SecondOpinion | None, ...] = ()  # per claim, with --llm second opinion
 
     @property
     def counts(self) -> dict[str, int]:

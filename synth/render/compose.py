@@ -27,7 +27,7 @@ class RunFacts:
     verifier_description: str
     settings_fingerprint: str
     discovery: str = ""  # how the sources were found (search queries, traversal, counts)
-    answer_note: str = ""  # who wrote the Answer, when an LLM did
+    llm_note: str = ""  # what an LLM did (claims, Answer, second opinions), when one did
 
 
 def _title(question: str) -> str:
@@ -99,7 +99,7 @@ def compose_report(
         f"a key phrase of its claims); each sentence states a claim with the other papers that "
         f"support or contradict it and cites its row; a × against a claim's own paper is listed "
         f"for review, and claims no paper supports or contradicts are not stated as findings. "
-        f"{facts.answer_note + ' ' if facts.answer_note else ''}"
+        f"{facts.llm_note + ' ' if facts.llm_note else ''}"
         f"Verifier: {facts.verifier} — {facts.verifier_description} No human review "
         f"took place. Configuration fingerprint: {facts.settings_fingerprint}."
     )

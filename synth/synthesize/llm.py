@@ -1,11 +1,15 @@
 """The optional LLM backend: any OpenAI-compatible chat endpoint (llama.cpp server, Ollama,
-vLLM, …) writes the Answer's paragraphs from the verified claims only.
+vLLM, …) writes the Answer's paragraphs from the verified claims only; optionally it also
+extracts the claims (`extract_claims.md.j2`) and gives a second-opinion verdict on each
+(`verify_claim.md.j2`), shown beside synth's own.
 
 Off by default and never required. The model sees the question and the claims table (ids,
 marks, papers), nothing else, and every sentence it returns must cite at least one claim id
 of the table: a sentence citing nothing, or an id that does not exist, is dropped and
-counted. The prompt is a versioned template in `prompts/`; its hash, the model, the endpoint
-and the input make the cache key of an answer, so a rerun asks nothing.
+counted. An extracted claim must name a sentence id it was given, and every number and name
+in it must occur in that sentence, else it is dropped and counted. The prompts are versioned
+templates in `prompts/`; its hash, the model, the endpoint and the input make the cache key of
+every output, so a rerun asks nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synth.core.errors import ModelError
-from synth.core.types import AnswerParagraph, SourceCheck, Verdict
+from synth.core.types import AnswerParagraph, Label, SecondOpinion, SourceCheck, Verdict
 
 ANSWER_PROMPT = "answer.md.j2"
+EXTRACT_PROMPT = "extract_claims.md.j2"
+VERIFY_PROMPT = "verify_claim.md.j2"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(\[])")
 _CITATION = re.compile(r"\[((?:C\d{1,4})(?:\s*,\s*C\d{1,4}){0,50})\]")
 _LEAD = re.compile(r"^\*\*(.{1,80}?)\.?\*\*\s*")
@@ -219,14 +225,93 @@ def claims_table(verdicts: Sequence[Verdict], checks: Sequence[Sequence[SourceCh
     return "\n".join(lines)
 
 
-def render_prompt(prompts_dir: Path, question: str, table: str) -> tuple[str, str]:
-    """(prompt text, hash of the template) for the answer prompt."""
+def render_template(prompts_dir: Path, name: str, **values) -> tuple[str, str]:
+    """(prompt text, hash of the template) for one prompt of `prompts/`."""
     import jinja2
 
-    source = (prompts_dir / ANSWER_PROMPT).read_text(encoding="utf-8")
+    source = (prompts_dir / name).read_text(encoding="utf-8")
     template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(source)
     digest = hashlib.sha256(source.encode()).hexdigest()[:12]
-    return template.render(question=question, claims=table), digest
+    return template.render(**values), digest
+
+
+def render_prompt(prompts_dir: Path, question: str, table: str) -> tuple[str, str]:
+    """(prompt text, hash of the template) for the answer prompt."""
+    return render_template(prompts_dir, ANSWER_PROMPT, question=question, claims=table)
+
+
+# --- claim extraction ----------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# a name: a word with a capital or a digit after its first character (XQuAD-R, CLIP4Clip, GPT-4)
+_NAME = re.compile(r"\b\w*[A-Za-z]\w*(?:[A-Z]|\d)[\w\-]*\b|\b[A-Z]{2,}\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    sentence_id: str
+    text: str
+
+
+def _json_objects(reply: str) -> list[dict]:
+    """Every JSON object in a reply, one per line or inside a list (code fences ignored)."""
+    out: list[dict] = []
+    for line in reply.splitlines():
+        line = line.strip().strip(",")
+        if not line.startswith(("{", "[")):
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        out += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+    if not out:
+        try:
+            value = json.loads(reply.strip().removeprefix("```json").strip("`\n "))
+        except ValueError:
+            return []
+        out = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+    return out
+
+
+def faithful(claim: str, sentence: str) -> bool:
+    """Whether every number and name of `claim` occurs in `sentence`: the model may rewrite a
+    sentence to stand alone, never add a fact to it."""
+    numbers = set(_NUMBER.findall(sentence))
+    names = {n.lower() for n in _NAME.findall(sentence)}
+    return all(n in numbers for n in _NUMBER.findall(claim)) and all(
+        n.lower() in names or n.lower() in sentence.lower() for n in _NAME.findall(claim)
+    )
+
+
+def parse_extracted(reply: str, sentences: dict[str, str]) -> tuple[list[Extracted], int]:
+    """The claims of an extraction reply that map to a given sentence id and add no number or
+    name to it; returns (kept, dropped)."""
+    kept: list[Extracted] = []
+    dropped = 0
+    for item in _json_objects(reply):
+        sid, text = str(item.get("sentence_id", "")).strip(), item.get("claim")
+        if not isinstance(text, str) or sid not in sentences:
+            dropped += 1
+            continue
+        text = " ".join(text.split())
+        if len(text) < 10 or not faithful(text, sentences[sid]):
+            dropped += 1
+            continue
+        kept.append(Extracted(sid, text))
+    return kept, dropped
+
+
+# --- second opinion --------------------------------------------------------------------------
+
+
+def parse_opinion(reply: str, model: str) -> SecondOpinion:
+    for item in _json_objects(reply):
+        label = str(item.get("label", "")).strip().lower()
+        if label in {x.value for x in Label}:
+            reason = " ".join(str(item.get("reason", "")).split())[:300]
+            return SecondOpinion(Label(label), reason, model)
+    return SecondOpinion(None, "the reply held no label", model)
 
 
 def cache_key(model: str, url: str, prompt_hash: str, prompt: str) -> str:

@@ -4,12 +4,14 @@ answers with canned replies: the wiring, the citation guard, the cache, a down e
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from synth.core.errors import ModelError
+from synth.core.types import Label
 from synth.synthesize.llm import ChatClient, guarded_paragraphs
 
 REPLY = (
@@ -235,3 +237,124 @@ def test_an_endpoint_failing_leaves_the_verified_report_with_the_extractive_answ
     report = build_report(fake_context(["widget"], **settings), "Do widgets help?", [str(pdf)])
     assert report.verdicts and report.answer
     assert "extractive" in report.methodology and "HTTP 500" in report.methodology
+
+
+# --- claim extraction and second opinion ------------------------------------------------------
+
+
+def test_an_extracted_claim_must_map_to_a_sentence_and_add_no_number_or_name():
+    from synth.synthesize.llm import parse_extracted
+
+    sentences = {
+        "S1": "Sparse widgets improve retrieval accuracy by 12% on XQuAD-R.",
+        "S2": "The sky is blue.",
+    }
+    reply = "\n".join(
+        json.dumps(item)
+        for item in [
+            {"sentence_id": "S1", "claim": "Sparse widgets improve accuracy by 12% on XQuAD-R."},
+            {"sentence_id": "S1", "claim": "Sparse widgets improve accuracy by 15% on XQuAD-R."},
+            {"sentence_id": "S1", "claim": "Sparse widgets improve accuracy by 12% on MIRACL."},
+            {"sentence_id": "S9", "claim": "Widgets are great for everything."},
+        ]
+    )
+    kept, dropped = parse_extracted("```json\n" + reply + "\n```", sentences)
+    assert [(k.sentence_id, k.text) for k in kept] == [
+        ("S1", "Sparse widgets improve accuracy by 12% on XQuAD-R.")
+    ]
+    assert dropped == 3  # an invented number, an invented name, an unknown sentence
+
+
+def test_a_second_opinion_reads_the_label_or_says_there_was_none():
+    from synth.synthesize.llm import parse_opinion
+
+    opinion = parse_opinion(
+        '{"label": "contradicted", "evidence": [1], "reason": "15% not 12%"}', "m"
+    )
+    assert opinion.label is Label.CONTRADICTED and opinion.reason == "15% not 12%"
+    assert parse_opinion("I think it is true.", "m").label is None
+
+
+class ByPrompt(BaseHTTPRequestHandler):
+    """A fake OpenAI server answering each of synth's three prompts in kind."""
+
+    seen: list[str] = []
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        prompt = body["messages"][0]["content"]
+        ByPrompt.seen.append(prompt)
+        if prompt.startswith("You extract checkable claims"):
+            sid = re.findall(r"\[(S\d+)\] \([^)]*\) [^\n]*widgets improve", prompt, re.I)[-1]
+            content = "\n".join(
+                [
+                    json.dumps(
+                        {
+                            "sentence_id": sid,
+                            "claim": "Sparse widgets improve retrieval accuracy by 12%.",
+                        }
+                    ),
+                    json.dumps(
+                        {"sentence_id": sid, "claim": "Sparse widgets improve accuracy by 40%."}
+                    ),
+                ]
+            )
+        elif prompt.startswith("You decide whether"):
+            content = (
+                '{"label": "contradicted", "evidence": [1], "reason": "the passage says otherwise"}'
+            )
+        else:
+            content = "**Widgets.** Sparse widgets help [C1]."
+        answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_report_with_llm_extraction_and_second_opinions(fake_context, make_pdf):
+    from synth.app.report import build_report
+    from synth.render.render import Format, render
+
+    ByPrompt.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ByPrompt)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    pdf = make_pdf(
+        [
+            ["Widgets", "Abstract", "Sparse widgets improve retrieval accuracy by 12%."],
+            [
+                "4 Results",
+                "Across five test collections in two languages and three domains, sparse widgets "
+                "improve retrieval accuracy by 12% over the dense baselines of Table 2.",
+            ],
+        ],
+        title="Widgets",
+    )
+    settings = {
+        "llm.url": url,
+        "llm.model": "smol",
+        "llm.retries": 0,
+        "llm.extract": True,
+        "llm.second_opinion": True,
+    }
+    try:
+        report = build_report(fake_context(["widget"], **settings), "Do widgets help?", [str(pdf)])
+        asked = len(ByPrompt.seen)
+        build_report(fake_context(["widget"], **settings), "Do widgets help?", [str(pdf)])
+    finally:
+        server.shutdown()
+    assert [v.claim.text for v in report.verdicts] == [
+        "Sparse widgets improve retrieval accuracy by 12%."
+    ], "the claim with an invented 40% was dropped"
+    assert "1 dropped" in report.methodology and "disagrees with synth on C1" in report.methodology
+    (opinion,) = report.second_opinions
+    assert opinion.label is Label.CONTRADICTED and opinion.model == "smol"
+    assert "Second opinion (smol, not counted): contradicted" in render(report, Format.MD)
+    assert report.counts["contradicted"] == 0, "the second opinion is never counted"
+    assert len(ByPrompt.seen) == asked, "every LLM output is cached: a rerun asks nothing"
