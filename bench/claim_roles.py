@@ -69,7 +69,9 @@ def sample(library_path: Path, n: int = 200, per_paper: int = 5, seed: int = 7) 
         for page in pages:
             for start, end in sentence_spans(page.text):
                 section = page.section_at(start) or ("Abstract" if page.index == 0 else "")
-                if not _BACK_MATTER.search(section) and (c := _candidate(page, start, end, section)):
+                if not _BACK_MATTER.search(section) and (
+                    c := _candidate(page, start, end, section)
+                ):
                     rows.append((paper.id, section, c.claim.text))
     random.Random(seed).shuffle(rows)
     taken: Counter[str] = Counter()

@@ -30,6 +30,23 @@ def report_check(shared: Path) -> Path:
     return shared / "tools" / "report_check.py"
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """A headless Chromium for the HTML report's browser test. CI installs Debian's
+    (SYNTH_REQUIRE_BROWSER=1 there); elsewhere the test is skipped without one."""
+    import os
+    import shutil
+
+    found = next(
+        (b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None
+    )
+    if found:
+        return found
+    if os.environ.get("SYNTH_REQUIRE_BROWSER"):
+        pytest.fail("no chromium on PATH (SYNTH_REQUIRE_BROWSER is set)")
+    pytest.skip("no chromium on PATH (apt-get install chromium)")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--live", action="store_true", help="allow tests that use the network")
 

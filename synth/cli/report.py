@@ -26,6 +26,14 @@ def report(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
+    assets: Annotated[
+        Path | None,
+        typer.Option(
+            "--assets",
+            help="With -f html: write the page images into this folder (beside the HTML file) "
+            "instead of inline in the file.",
+        ),
+    ] = None,
     max_papers: Annotated[int | None, typer.Option(help="Most papers to select.")] = None,
     max_claims: Annotated[int | None, typer.Option(help="Most claims to check.")] = None,
     discover: Annotated[
@@ -80,6 +88,9 @@ def report(
     --llm-extract it also extracts the claims, with --llm-second-opinion it gives its own
     verdict on each beside synth's.
 
+    -f html writes one self-contained page: a sortable, filterable claims table and every
+    quote from a PDF shown on its page, highlighted (text-only sources show the paragraph).
+
     Example: synth report --question "Does normalized contrastive learning improve text-video retrieval?" -o report.md
     """
     from synth.app.report import build_report
@@ -103,7 +114,13 @@ def report(
     )
     sources = [*(arxiv or []), *(str(path) for path in pdf or [])]
     result = build_report(app_ctx, question, sources, discover_n=discover)
-    text = render(result, fmt)
+    quotes = None
+    if fmt is Format.HTML:
+        from synth.app.quote_views import quote_views, report_quotes
+
+        folder = (output.parent / assets.name) if (assets and output) else assets
+        quotes = quote_views(app_ctx, report_quotes(result), folder)
+    text = render(result, fmt, quotes=quotes)
     if output:
         write_atomic(output, text)
         make_console().print(f"wrote {output}", highlight=False)

@@ -29,6 +29,11 @@ class Home:
         return self.home / "pdfs"
 
     @property
+    def crops(self) -> Path:
+        """Page images of quotes (the HTML report), keyed by what produced them."""
+        return self.home / "crops"
+
+    @property
     def models(self) -> Path:
         return self.home / "models"
 

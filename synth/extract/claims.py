@@ -250,7 +250,9 @@ def stand_alone(text: str, label: str) -> str:
         else:
             out = f"those of {label}" if first else "theirs"
         at_start = m.start() == 0 or text[: m.start()].rstrip().endswith((".", ":", ";"))
-        return out[:1].upper() + out[1:] if at_start and out[:1].islower() else out
+        if at_start and not out.startswith(label):  # an id keeps its own case ("pdf:…")
+            return out[:1].upper() + out[1:]
+        return out
 
     return _SELF.sub(swap, text)
 

@@ -116,3 +116,92 @@ def parse_pdf(path: Path, paper_id: PaperId, *, title: str | None = None) -> Par
         failed_pages=tuple(failed),
         references=tuple(pdf_references(pages)),
     )
+
+
+# --- page images of quotes (the HTML report's evidence) -------------------------------------
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, origin top-left
+
+
+def _char_boxes(page) -> tuple[str, list[Box | None]]:
+    """The page's text rebuilt from PyMuPDF's characters, in `get_text("text")` order (each
+    line's characters, then a newline, which has no box), with one box per character."""
+    text: list[str] = []
+    boxes: list[Box | None] = []
+    for block in page.get_text("rawdict")["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                for char in span["chars"]:
+                    text.append(char["c"])
+                    boxes.append(tuple(char["bbox"]))
+            text.append("\n")
+            boxes.append(None)
+    return "".join(text), boxes
+
+
+def _aligned(boxes: list[Box | None], rebuilt: str, page_text: str) -> list[Box | None]:
+    """Boxes indexed by `page_text` offsets: the same list when the rebuilt text is the page
+    text (the usual case), else mapped through the matching blocks of the two texts."""
+    if rebuilt == page_text:
+        return boxes
+    import difflib
+
+    out: list[Box | None] = [None] * len(page_text)
+    matcher = difflib.SequenceMatcher(None, rebuilt, page_text, autojunk=False)
+    for a, b, size in matcher.get_matching_blocks():
+        out[b : b + size] = boxes[a : a + size]
+    return out
+
+
+def quote_boxes(path: Path, page_index: int, page_text: str, start: int, end: int) -> list[Box]:
+    """One box per line for the characters `page_text[start:end]` of a page of a PDF, where
+    `page_text` is that page's text as stored (PyMuPDF's `get_text()`). [] when the file or
+    page cannot be read or the characters have no boxes."""
+    import pymupdf
+
+    try:
+        with pymupdf.open(path, filetype="pdf") as doc:
+            rebuilt, boxes = _char_boxes(doc[page_index])
+    except Exception as exc:  # a moved, changed or broken file: no picture, no failure
+        log.warning("no page image for %s page %d (%s)", path, page_index + 1, exc)
+        return []
+    boxes = _aligned(boxes, rebuilt, page_text)[start:end]
+    lines: list[list[float]] = []
+    for box in boxes:
+        if box is None:
+            continue
+        x0, y0, x1, y1 = box
+        line = lines[-1] if lines else None
+        if line and abs((y0 + y1) / 2 - (line[1] + line[3]) / 2) < (y1 - y0) * 0.5:
+            line[0], line[1] = min(line[0], x0), min(line[1], y0)
+            line[2], line[3] = max(line[2], x1), max(line[3], y1)
+        else:
+            lines.append([x0, y0, x1, y1])
+    return [tuple(line) for line in lines]
+
+
+def page_crop(
+    path: Path, page_index: int, boxes: list[Box], *, dpi: int = 110, margin: float = 24.0
+) -> tuple[bytes, tuple[float, float, float, float]]:
+    """A PNG of the page region around `boxes` (full page width, `margin` points above and
+    below), each box filled with translucent yellow; returns (png, clip rectangle in points).
+
+    Raises:
+        ParseError: the page cannot be rendered.
+    """
+    import pymupdf
+
+    try:
+        with pymupdf.open(path, filetype="pdf") as doc:
+            page = doc[page_index]
+            for x0, y0, x1, y1 in boxes:  # drawn in memory only; the file is never written
+                page.draw_rect(
+                    pymupdf.Rect(x0, y0, x1, y1), color=None, fill=(1, 0.85, 0), fill_opacity=0.5
+                )
+            top = max(page.rect.y0, min(b[1] for b in boxes) - margin)
+            bottom = min(page.rect.y1, max(b[3] for b in boxes) + margin)
+            clip = pymupdf.Rect(page.rect.x0, top, page.rect.x1, bottom)
+            png = page.get_pixmap(dpi=dpi, clip=clip).tobytes("png")
+    except Exception as exc:
+        raise ParseError(f"page {page_index + 1} of {path} could not be rendered ({exc})") from exc
+    return png, (clip.x0, clip.y0, clip.x1, clip.y1)

@@ -1,14 +1,16 @@
-"""Report -> Markdown, LaTeX or JSON through the jinja2 templates in `templates/`.
+"""Report -> Markdown, LaTeX, JSON or HTML through the jinja2 templates in `templates/`.
 
 Escaping is per format and happens here, in filters, never in the templates' callers: LaTeX
-gets its ten special characters escaped; Markdown table cells get `|` escaped.
+gets its ten special characters escaped; Markdown table cells get `|` escaped; HTML is
+autoescaped by jinja2 (every text from a source or an input), and its page carries a strict
+Content-Security-Policy that allows only its own inline style and script, by hash.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,25 @@ class Format(StrEnum):
     MD = "md"
     TEX = "tex"
     JSON = "json"
+    HTML = "html"
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteView:
+    """How the HTML report shows one quote: a page image (a data: URI or a relative path) with
+    the quote highlighted, and/or the paragraph around it with the quote marked."""
+
+    image: str | None = None
+    width: int = 0
+    height: int = 0
+    boxes: str = ""  # JSON: the highlight boxes in image pixels (for checks and tools)
+    before: str | None = None  # text context (text-only sources)
+    after: str | None = None
+    note: str = ""
+
+
+def quote_key(evidence) -> tuple[str, int, int, int]:
+    return (evidence.paper_id, evidence.page_index, evidence.start, evidence.end)
 
 
 _LATEX_SPECIALS = {
@@ -168,9 +189,102 @@ def sources_cell(checks) -> str:
     return "; ".join(f"{c.paper_id.removeprefix('arxiv:')} {c.verdict.mark}" for c in ordered)
 
 
-def render(report: Report, fmt: Format, templates: Path | None = None) -> str:
+def render(
+    report: Report,
+    fmt: Format,
+    templates: Path | None = None,
+    quotes: dict[tuple[str, int, int, int], QuoteView] | None = None,
+) -> str:
+    """The report in `fmt`; for HTML, `quotes` gives each quote's page image or context."""
     if fmt is Format.JSON:
         return json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"
+    if fmt is Format.HTML:
+        return render_html(report, templates, quotes or {})
     env = environment(templates)
     template = env.get_template(f"report.{fmt.value}.j2")
     return template.render(report=report, counts=report.counts)
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+_MARK_CLASS = {"✓": "supported", "×": "contradicted", "?": "nei", "–": "unchecked"}
+BAR_WIDTH = 240
+_CITE = re.compile(r"\[(C\d+(?:\s*,\s*C\d+)*)\]")
+
+
+def _sha256_source(text: str) -> str:
+    import base64
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def _cite(sentence: str):
+    """An Answer sentence, escaped, its [C3, C5] citations linked to their table rows."""
+    from markupsafe import Markup, escape
+
+    def link(match: re.Match[str]) -> str:
+        ids = [c.strip() for c in match.group(1).split(",")]
+        return "[" + ", ".join(f'<a href="#row-{c}">{c}</a>' for c in ids) + "]"
+
+    return Markup(_CITE.sub(link, str(escape(sentence))))
+
+
+def verdict_bars(report: Report) -> list[dict]:
+    """Per paper, the marks it gives across all claims (its own claims and the others')."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in report.checks:
+        for check in row:
+            marks = counts.setdefault(check.paper_id, {m: 0 for m in _MARK_CLASS})
+            marks[str(check.verdict.mark)] += 1
+    bars = []
+    for paper, marks in counts.items():
+        total = sum(marks.values()) or 1
+        x, parts = 0.0, []
+        for mark, n in marks.items():
+            width = BAR_WIDTH * n / total
+            if n:
+                parts.append(
+                    {"x": round(x, 1), "width": round(width, 1), "kind": _MARK_CLASS[mark]}
+                )
+            x += width
+        text = "  ".join(f"{m} {n}" for m, n in marks.items())
+        name = paper.removeprefix("arxiv:")
+        bars.append({"paper": name, "parts": parts, "text": text, "label": f"{name}: {text}"})
+    return bars
+
+
+def render_html(
+    report: Report, templates: Path | None, quotes: dict[tuple[str, int, int, int], QuoteView]
+) -> str:
+    folder = templates or resource_dir("templates")
+    style = (folder / "report.css").read_text(encoding="utf-8")
+    script = (folder / "report.js").read_text(encoding="utf-8")
+    csp = (
+        f"default-src 'none'; img-src data: 'self'; style-src {_sha256_source(style)}; "
+        f"script-src {_sha256_source(script)}; base-uri 'none'; form-action 'none'"
+    )
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=True,
+    )
+    env.filters["sources"] = sources_cell
+    env.filters["safe_url"] = safe_url
+    template = env.get_template("report.html.j2")
+    from markupsafe import Markup
+
+    return template.render(
+        report=report,
+        csp=csp,
+        style=Markup(style),  # the page's own files, hashed into the policy: not input
+        script=Markup(script),
+        bars=verdict_bars(report),
+        bar_width=BAR_WIDTH,
+        cite=_cite,
+        short=lambda pid: pid.removeprefix("arxiv:"),
+        mark_class=lambda mark: _MARK_CLASS.get(str(mark), ""),
+        view=lambda e: quotes.get(quote_key(e)),
+    )

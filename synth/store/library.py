@@ -163,6 +163,11 @@ class Library:
         row = self.conn.execute("SELECT content_hash FROM papers WHERE id = ?", (pid,)).fetchone()
         return row[0] if row else None
 
+    def pdf_path(self, pid: PaperId) -> str | None:
+        """The PDF file the stored paper was parsed from (None for text-only sources)."""
+        row = self.conn.execute("SELECT pdf_path FROM papers WHERE id = ?", (pid,)).fetchone()
+        return row[0] if row else None
+
     def remove(self, pid: PaperId) -> None:
         with self.conn:
             self.conn.execute("DELETE FROM papers WHERE id = ?", (pid,))

@@ -161,7 +161,9 @@ def _others(checks: Sequence[SourceCheck], label: Label) -> list[str]:
 def _according_to(own: str, text: str) -> str:
     """ "According to A, <claim>" — or the claim itself when it already names its paper."""
     clause = _statement(text)
-    if clause.startswith((own, f"The authors of {own}", f"the authors of {own}")):
+    if clause.startswith(own):  # an id keeps its own case ("pdf:…")
+        return clause
+    if clause.startswith(f"the authors of {own}"):
         return clause[:1].upper() + clause[1:]
     return f"According to {own}, {clause}"
 
