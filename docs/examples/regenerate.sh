@@ -24,3 +24,26 @@ PY
 }
 report hybrid-batch-training "How does hybrid batch training affect language bias in multilingual retrieval?"
 report text-video-retrieval "How well does CLIP transfer to text-video retrieval?"
+
+# The HTML report of two PDFs (made from real corpus papers by bench/corpus_pdfs.py), every
+# quote shown on its page, and its screenshot in headless Chromium.
+pdfs=$(mktemp -d)
+(cd ../.. && python -m bench.corpus_pdfs --out "$pdfs" 2212.11791 2212.11803 >/dev/null)
+synth --offline report --question "Can deep networks keep their accuracy without floating-point multiplications?" \
+  --pdf "$pdfs/2212.11791.pdf" --pdf "$pdfs/2212.11803.pdf" -f html -o integer-only-inference.html
+rm -rf "$pdfs"
+if command -v chromium >/dev/null 2>&1; then
+  shot=$(mktemp -d)/full.png
+  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,6000 \
+    --screenshot="$shot" "file://$PWD/integer-only-inference.html" 2>/dev/null
+  # what a reader looks at first: the claims table and the first evidence on its page
+  python - "$shot" <<'PY'
+import sys
+
+from PIL import Image
+
+full = Image.open(sys.argv[1])
+top = 2150
+full.crop((0, top, full.width, top + 2000)).save("integer-only-inference.png", optimize=True)
+PY
+fi

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 # Bump when a guard's decisions change: stored verdicts are keyed by it (verify.registry).
-GUARDS_VERSION = 2
+GUARDS_VERSION = 3
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 # 3 × 10^-5, 3x10^-5, 3·10⁻⁵, 3*10**-5 (after superscripts are folded)
@@ -166,7 +166,12 @@ def names(text: str) -> set[str]:
 def name_mismatch(claim: str, evidence: str) -> str | None:
     """A name in the claim that the evidence never mentions, in any spelling of it."""
     key_text = _name_key(_fold(evidence))
-    missing = sorted(n for n in names(claim) if _name_key(n) not in key_text)
+
+    def mentioned(name: str) -> bool:
+        key = _name_key(name)  # a plural in the claim, the singular in the source: the same
+        return key in key_text or (key.endswith("s") and key[:-1] in key_text)
+
+    missing = sorted(n for n in names(claim) if not mentioned(n))
     if not missing:
         return None
     return f"name_missing: claim {', '.join(missing)}"

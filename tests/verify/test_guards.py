@@ -103,8 +103,9 @@ def test_names_are_tokens_with_inner_capitals_or_digits():
         ("mAP is reported.", "MAP is reported."),
         ("XQuAD-R is used.", "XQuAD R is used."),
         ("MLQA_R is used.", "mlqa-r is used."),
+        ("EuclidNets keep accuracy at 8 bits.", "8-bit EuclidNet keeps its accuracy."),
     ],
-    ids=["case", "hyphen-space", "underscore"],
+    ids=["case", "hyphen-space", "underscore", "plural"],
 )
 def test_a_name_in_another_spelling_is_the_same_name(claim, evidence):
     assert name_mismatch(claim, evidence) is None
