@@ -139,6 +139,8 @@ def evaluate_verifier(
         result["points"] = {
             "p_supported": confidence,
             "supported": [g == Label.SUPPORTED for g in gold],
+            "gold": [g.value for g in gold],
+            "predicted": [p.value for p in predicted],
         }
     result.update(
         {

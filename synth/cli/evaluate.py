@@ -147,6 +147,12 @@ def verifier(
             "learned (the claim decision, fitted for whole sources, on one sentence)."
         ),
     ] = "max",
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Also write a reliability diagram and confusion matrix (PNG) here."
+        ),
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Full results as JSON on stdout.")] = False,
 ) -> None:
     """Measure the pair verifier on labelled claim/evidence pairs: accuracy, balanced
@@ -166,7 +172,10 @@ def verifier(
     from synth.app.evaluate import evaluate_verifier
 
     app_ctx = ctx.obj.context(**{"verify.model": verifier_, "verify.decision": _decision(decision)})
-    result = evaluate_verifier(app_ctx, data, split=split, limit=limit, bootstrap=bootstrap)
+    result = evaluate_verifier(
+        app_ctx, data, split=split, limit=limit, bootstrap=bootstrap, points=plot is not None
+    )
+    _plot(result, plot, f"synth eval verifier · {result['verifier']} · {data.name}")
     typer.echo(json.dumps(result, indent=2) if json_ else _verifier_markdown(result), nl=not json_)
 
 
@@ -219,6 +228,12 @@ def claims(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most N claims.")] = None,
     bootstrap: Annotated[int, typer.Option(help="Resamples for 95% intervals (0: none).")] = 0,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Also write a reliability diagram and confusion matrix (PNG) here."
+        ),
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Full results as JSON on stdout.")] = False,
 ) -> None:
     """Measure claim-level verification: each labelled claim against its whole cited
@@ -236,8 +251,21 @@ def claims(
     from synth.app.evaluate import evaluate_claims
 
     app_ctx = ctx.obj.context(**{"verify.model": verifier_, "verify.decision": _decision(decision)})
-    result = evaluate_claims(app_ctx, data, split=split, limit=limit, bootstrap=bootstrap)
+    result = evaluate_claims(
+        app_ctx, data, split=split, limit=limit, bootstrap=bootstrap, points=plot is not None
+    )
+    _plot(result, plot, f"synth eval claims · {result['verifier']} · {data.name}")
     typer.echo(json.dumps(result, indent=2) if json_ else _claims_markdown(result), nl=not json_)
+
+
+def _plot(result: dict, path: Path | None, title: str) -> None:
+    """Write the evaluation's picture and drop its per-item points from the printed result."""
+    if path is None:
+        return
+    from synth.render.plots import plot_evaluation
+
+    plot_evaluation(result.pop("points"), path, title)
+    typer.echo(f"wrote {path}", err=True)
 
 
 @eval_app.command("bitext")
