@@ -111,6 +111,9 @@ def load_base_embedder(
 SHIPPED_DELTA = (
     Path(__file__).resolve().parent.parent / "models" / "retriever" / "retriever.safetensors"
 )
+# the default retriever's SmoothQuant calibration, made by bench/ship_smoothquant.py: its
+# export skips the calibration session (~10 s and the export's largest memory peak)
+SHIPPED_SMOOTHQUANT = SHIPPED_DELTA.with_name("smoothquant.npz")
 
 
 def resolve_encoder(name: str) -> tuple[str, Path | None, bool]:
@@ -148,7 +151,13 @@ def load_embedder(
         from synth.retrieve.onnx_embed import OnnxEmbedder
         from synth.weights.onnx import onnx_model_dir
 
-        target = onnx_model_dir(models_dir, embedder.model_id, embedder.model_dir, progress)
+        target = onnx_model_dir(
+            models_dir,
+            embedder.model_id,
+            embedder.model_dir,
+            progress,
+            smoothquant=SHIPPED_SMOOTHQUANT,
+        )
         return OnnxEmbedder(target, embedder.model_id, settings.batch_size, settings.threads)
     return embedder
 

@@ -86,11 +86,14 @@ def onnx_model_dir(
     progress: Progress = NullProgress(),
     *,
     head: Path | None = None,
+    smoothquant: Path | None = None,
 ) -> Path:
     """The int8 ONNX export of the encoder in `source_dir` (a sentence-transformers folder
     whose root holds the BERT weights and tokenizer.json), built on first use. Its output is
     the last hidden states; with `head` (a linear head's safetensors: the verifier's), the
     head's logits over the mean-pooled states instead (`model_id` must then name the head).
+    `smoothquant`: a file of calibrated maxima (`save_maxima`), used when made for these
+    weights, calibration text and length (else the export calibrates).
 
     Raises:
         ModelError: the export failed (the partial folder is removed).
@@ -102,7 +105,9 @@ def onnx_model_dir(
 
     def build(part: Path) -> None:
         part.mkdir(parents=True)
-        _export(source_dir, part, head)
+        key = calibration_key(model_id, _max_length(source_dir))
+        maxima = None if head else shipped_maxima(smoothquant, key)
+        _export(source_dir, part, head, maxima)
         shutil.copy(source_dir / "tokenizer.json", part / "tokenizer.json")
         config = json.loads((source_dir / "config.json").read_text(encoding="utf-8"))
         meta = {
@@ -151,7 +156,14 @@ def _max_length(source_dir: Path) -> int:
     return 512
 
 
-def _export(source_dir: Path, out_dir: Path, head: Path | None = None) -> None:
+def _export(
+    source_dir: Path,
+    out_dir: Path,
+    head: Path | None = None,
+    maxima: list[np.ndarray] | None = None,
+) -> list[np.ndarray] | None:
+    """Export, smooth (the encoder's down-projections; `maxima` skips their calibration) and
+    quantise; returns the maxima used (None for a cross-encoder, which is not smoothed)."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
@@ -219,8 +231,8 @@ def _export(source_dir: Path, out_dir: Path, head: Path | None = None) -> None:
         gc.collect()
         fp32_matmuls: set[str] = set()
         if head is None:
-            fp32_matmuls = _smooth_down_projections(
-                fp32, source_dir / "tokenizer.json", _max_length(source_dir)
+            fp32_matmuls, maxima = _smooth_down_projections(
+                fp32, source_dir / "tokenizer.json", _max_length(source_dir), maxima
             )
         matmuls = [n.name for n in onnx.load(str(fp32)).graph.node if n.op_type == "MatMul"]
         quantize_dynamic(
@@ -235,6 +247,7 @@ def _export(source_dir: Path, out_dir: Path, head: Path | None = None) -> None:
             extra_options={"MatMulConstBOnly": True},  # weights only, never act x act
         )
     fp32.unlink()
+    return maxima if head is None else None
 
 
 # running an export (no torch) ------------------------------------------------------------
@@ -322,48 +335,87 @@ def _is_down_projection(node) -> bool:
     return node.op_type == "MatMul" and "/output/dense/" in name and "/attention/" not in name
 
 
-def _smooth_down_projections(path: Path, tokenizer_json: Path, max_length: int) -> set[str]:
-    """SmoothQuant the feed-forward down-projections of the fp32 graph at `path`, in place:
-    calibrate each one's per-channel input maximum on CALIBRATION_FILE, then insert x / s
-    before the MatMul and scale the weight's rows by s (see the module docstring). Returns the
-    down-projections to keep in fp32: those whose outliers are too strong to smooth."""
-    import onnx
-    import onnxruntime
-    from onnx import helper, numpy_helper
+def calibration_key(model_id: str, max_length: int) -> str:
+    """What SmoothQuant maxima depend on: the weights, the calibration text, the length cut."""
+    import hashlib
 
-    model = onnx.load(str(path))
-    down = [n for n in model.graph.node if _is_down_projection(n)]
-    if not down:
-        raise ValueError("no feed-forward down-projection found in the exported graph")
-    # the calibration graph (the down-projections' inputs as outputs) is written to disk and
-    # the in-memory copy freed before onnxruntime loads it: one copy of the weights at a time
-    names = [n.name for n in down]
-    activations = [n.input[0] for n in down]
-    for name in activations:
-        model.graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
-    probe_path = path.with_name("calibration.onnx")
-    onnx.save(model, str(probe_path))
-    del model, down
+    text = hashlib.sha256(CALIBRATION_FILE.read_bytes()).hexdigest()[:12]
+    return f"{model_id}|calibration {text}|max_length {max_length}"
+
+
+def shipped_maxima(file: Path | None, key: str) -> list[np.ndarray] | None:
+    """The down-projections' calibrated input maxima shipped for the model `key` names (the
+    default retriever's: `models/retriever/smoothquant.npz`), or None when the file is absent
+    or was made for other weights, text or length."""
+    if file is None or not file.is_file():
+        return None
+    with np.load(file) as data:
+        if str(data["key"]) != key:
+            return None
+        return [data[f"layer{k}"] for k in range(int(data["layers"]))]
+
+
+def save_maxima(file: Path, key: str, maxima: Sequence[np.ndarray]) -> Path:
+    """Write maxima for `shipped_maxima` (bench/ship_smoothquant.py makes the shipped file)."""
+    arrays = {f"layer{k}": np.asarray(m, np.float32) for k, m in enumerate(maxima)}
+    np.savez_compressed(file, key=np.array(key), layers=np.array(len(maxima)), **arrays)
+    return file
+
+
+def _calibrate(path: Path, activations: list[str], tokenizer_json: Path, max_length: int):
+    """Each activation's per-channel maximum over CALIBRATION_FILE, through the fp32 graph at
+    `path` with those activations as extra outputs."""
+    import onnxruntime
+
     options = onnxruntime.SessionOptions()
-    session = onnxruntime.InferenceSession(
-        str(probe_path), options, providers=["CPUExecutionProvider"]
-    )
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     lines = CALIBRATION_FILE.read_text(encoding="utf-8").splitlines()
     texts = ["passage: " + t for t in lines if t.strip() and not t.startswith("#")]
     encodings = _tokenizer(tokenizer_json, max_length).encode_batch(texts)
-    maxima = [None] * len(names)
+    maxima = [None] * len(activations)
     for batch in token_batches([len(e.ids) for e in encodings], 64, MAX_BATCH_TOKENS):
         ids, mask = padded([encodings[i] for i in batch])
         inputs = session.run(activations, {"input_ids": ids, "attention_mask": mask})
         for k, values in enumerate(inputs):
             peak = np.abs(values[mask.astype(bool)]).max(axis=0)
             maxima[k] = peak if maxima[k] is None else np.maximum(maxima[k], peak)
-    del session
-    probe_path.unlink()
+    return maxima
+
+
+def _smooth_down_projections(
+    path: Path, tokenizer_json: Path, max_length: int, maxima: list[np.ndarray] | None = None
+) -> tuple[set[str], list[np.ndarray]]:
+    """SmoothQuant the feed-forward down-projections of the fp32 graph at `path`, in place:
+    each one's per-channel input maximum (`maxima`, shipped for the default retriever, else
+    calibrated on CALIBRATION_FILE: a second session, ~10 s and the largest memory peak of
+    the export), then x / s before the MatMul and the weight's rows scaled by s (see the
+    module docstring). Returns the down-projections to keep in fp32 (outliers too strong to
+    smooth) and the maxima used."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    if maxima is None:
+        model = onnx.load(str(path))
+        down = [n for n in model.graph.node if _is_down_projection(n)]
+        if not down:
+            raise ValueError("no feed-forward down-projection found in the exported graph")
+        # the calibration graph (the down-projections' inputs as outputs) is written to disk
+        # and the in-memory copy freed before onnxruntime loads it: one copy of the weights
+        activations = [n.input[0] for n in down]
+        for name in activations:
+            model.graph.output.append(
+                helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None)
+            )
+        probe_path = path.with_name("calibration.onnx")
+        onnx.save(model, str(probe_path))
+        del model, down
+        maxima = _calibrate(probe_path, activations, tokenizer_json, max_length)
+        probe_path.unlink()
     model = onnx.load(str(path))
     graph = model.graph
-    by_name = {n.name: n for n in graph.node}
-    down = [by_name[name] for name in names]
+    down = [n for n in graph.node if _is_down_projection(n)]
+    if len(down) != len(maxima):
+        raise ValueError(f"{len(maxima)} maxima for {len(down)} down-projections")
     weights = {init.name: init for init in graph.initializer}
     keep_fp32 = set()
     for k, node in enumerate(down):
@@ -386,7 +438,7 @@ def _smooth_down_projections(path: Path, tokenizer_json: Path, max_length: int) 
         )
         node.input[0] = smoothed
     onnx.save(model, str(path))
-    return keep_fp32
+    return keep_fp32, maxima
 
 
 @contextmanager

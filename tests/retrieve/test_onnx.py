@@ -75,3 +75,26 @@ def test_the_int8_runtime_encodes_without_importing_torch(onnx_embedder):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [384, False]
+
+
+def test_shipped_smoothquant_maxima_are_used_only_for_the_weights_they_were_made_for(tmp_path):
+    import numpy as np
+
+    from synth.weights.onnx import calibration_key, save_maxima, shipped_maxima
+
+    key = calibration_key("model-a", 512)
+    path = save_maxima(tmp_path / "sq.npz", key, [np.ones(4), np.arange(4.0)])
+    (first, second) = shipped_maxima(path, key)
+    assert first.tolist() == [1, 1, 1, 1] and second.tolist() == [0, 1, 2, 3]
+    assert shipped_maxima(path, calibration_key("model-b", 512)) is None, "other weights"
+    assert shipped_maxima(path, calibration_key("model-a", 256)) is None, "another length cut"
+    assert shipped_maxima(tmp_path / "absent.npz", key) is None
+
+
+def test_the_shipped_maxima_match_the_default_retriever():
+    from synth.retrieve.embed import SHIPPED_SMOOTHQUANT, resolve_encoder
+    from synth.weights.onnx import calibration_key, shipped_maxima
+
+    model_id, _, _ = resolve_encoder("default")
+    maxima = shipped_maxima(SHIPPED_SMOOTHQUANT, calibration_key(model_id, 512))
+    assert maxima is not None and len(maxima) == 12, "rerun python -m bench.ship_smoothquant"
