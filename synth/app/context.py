@@ -38,6 +38,22 @@ from synth.verify.verifier import Verifier
 
 log = logging.getLogger(__name__)
 
+# Two model builds run at once only where this much memory is free: each peaks at ~2.3 GB
+# (BENCHMARKS.md, first run); on an 8 GB laptop they run one after the other.
+PARALLEL_BUILDS_MEMORY = 6 << 30
+
+
+def _available_memory() -> int:
+    """Bytes of memory available now (Linux's MemAvailable); 0 where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
 
 @dataclass
 class Network:
@@ -68,6 +84,7 @@ class Context:
         self.network = Network(online=not settings.fetch.offline)
         self._embedder = embedder
         self._verifier = verifier
+        self._builds = None  # the background thread of `prepare_models`, while it runs
         self.corpus_ids: list | None = None  # set by app.library.ensure_corpus, once a command
         if session is not None:
             self.session = session  # fills the cached property
@@ -119,6 +136,70 @@ class Context:
         return chunk_fingerprint(self.settings.parse)
 
     # models --------------------------------------------------------------------------------
+    def prepare_models(self, *, verifier: bool = True) -> None:
+        """Start building whatever model the command will load and the cache lacks, each in
+        a child process (`app.build_models`), one after the other in a background thread:
+        a build's ~2 GB peak (torch, two copies of the weights) is then never added to what
+        the command keeps, and the command reads its corpus meanwhile. Loading a model waits
+        for the builds (`_await_builds`). Models handed in need nothing; a child that fails
+        leaves the build to this process, which reports the error as usual."""
+        import threading
+
+        from synth.retrieve.embed import runtime_dir
+        from synth.verify.registry import runtime_dir as verifier_dir
+        from synth.weights import BASE_MODEL_ID, cache
+
+        wanted = []
+        if self._embedder is None:
+            wanted.append(("encoder", runtime_dir(self.models_dir, self.settings.retrieve)))
+        if verifier and self._verifier is None:
+            wanted.append(("verifier", verifier_dir(self.verifier_spec, self.models_dir)))
+        wanted = [(what, t) for what, t in wanted if t is not None and not cache.ready(t)]
+        if not wanted or self._builds is not None:
+            return
+        base = self.models_dir / BASE_MODEL_ID
+        parallel = len(wanted) > 1 and _available_memory() >= PARALLEL_BUILDS_MEMORY
+
+        def run() -> None:
+            # the base first, alone: both builds need it, and its conversion's peak is not
+            # kept by the next build; then the encoder's and the verifier's builds at once
+            # where memory allows two of them (~2.3 GB each), else one after the other
+            self._build_in_child("base", base)
+            if not parallel:
+                for what, target in wanted:
+                    self._build_in_child(what, target)
+                return
+            others = [threading.Thread(target=self._build_in_child, args=w) for w in wanted]
+            for thread in others:
+                thread.start()
+            for thread in others:
+                thread.join()
+
+        self._builds = threading.Thread(target=run, daemon=True)
+        self._builds.start()
+
+    def _await_builds(self) -> None:
+        if self._builds is not None:
+            self._builds.join()
+            self._builds = None
+
+    def _build_in_child(self, what: str, target: Path) -> None:
+        import os
+        import subprocess
+        import sys
+
+        from synth.app.build_models import SETTINGS_ENV
+        from synth.weights import cache
+
+        if cache.ready(target):
+            return
+        command = [sys.executable, "-m", "synth.app.build_models", what]
+        if isinstance(self.progress, NullProgress):
+            command.append("--quiet")
+        env = {**os.environ, SETTINGS_ENV: self.settings.model_dump_json()}
+        if subprocess.run(command, env=env, check=False).returncode != 0:
+            log.warning("building the %s in a child process failed; building it here", what)
+
     @cached_property
     def encoder_id(self) -> str:
         """The retriever's id, known without loading it."""
@@ -130,6 +211,7 @@ class Context:
     @cached_property
     def encoder(self) -> CachedEncoder:
         """The retriever, its passage vectors cached in the library (loaded on first use)."""
+        self._await_builds()
         embedder = self._embedder or load_embedder(
             self.models_dir, self.settings.retrieve, self.progress
         )
@@ -151,6 +233,7 @@ class Context:
     def verifier(self) -> Verifier:
         if self._verifier is not None:
             return self._verifier
+        self._await_builds()
         return load_verifier(
             self.verifier_spec,
             self.encoder,

@@ -53,6 +53,7 @@ def build_report(
         raise SynthError("the research question is empty", hint='pass --question "..."')
     params = {"question": question, "sources": list(sources), "discover": discover_n}
     sections = ("parse", "retrieve", "discover", "extract", "verify")
+    ctx.prepare_models(verifier=True)
     with ctx.recorded_run("report", params, *sections):
         return _build_report(ctx, question, sources, discover_n)
 
@@ -60,9 +61,9 @@ def build_report(
 def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_n: int) -> Report:
     library, settings, progress = ctx.library, ctx.settings, ctx.progress
     found = Discovery()
-    encoder = ctx.encoder
     if sources:
         papers = resolve_sources(ctx, sources)
+        encoder = ctx.encoder  # after the sources are read: a first run builds it meanwhile
         description = f"the {len(papers)} papers given"
         max_papers, margin = len(papers), 1.0  # the user chose them: keep all, best first
         selected = [p for p, _ in select_papers(question, papers, encoder, max_papers, margin)]
@@ -71,6 +72,7 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
             discover(ctx, question, discover_n, found)
         max_papers, margin = settings.retrieve.max_papers, settings.retrieve.paper_margin
         papers = library_papers(ctx)
+        encoder = ctx.encoder  # after the corpus is read: a first run builds it meanwhile
         progress.status(f"selecting papers for: {question}")
         selected = [p for p, _ in select_papers(question, papers, encoder, max_papers, margin)]
         depth = settings.discover.cite_depth
@@ -219,6 +221,7 @@ def check_claim(ctx: Context, text: str, sources: Sequence[str]) -> Verdict:
         raise SynthError("no source to check the claim against", hint="add --source ID_OR_PDF")
     claim = Claim(id=claim_rules.claim_id(text), text=" ".join(text.split()))
     n = len(sources)
+    ctx.prepare_models(verifier=True)
     ctx.progress.status(f"checking the claim against {n} source{'s' * (n != 1)}")
     papers = resolve_sources(ctx, sources)
     every = ctx.library.passages([p.id for p in papers])

@@ -162,6 +162,22 @@ def load_embedder(
     return embedder
 
 
+def runtime_dir(models_dir: Path, settings: RetrieveSettings) -> Path | None:
+    """The folder the encoder `settings` names runs from once built (its ONNX export, or the
+    converted / merged weights for torch); None for a sentence-transformers folder given as
+    is (nothing to build)."""
+    from synth.weights import BASE_MODEL_ID
+
+    model_id, path, is_delta = resolve_encoder(settings.model)
+    if path is not None and not is_delta:
+        return None
+    if settings.runtime == "onnx-int8":
+        from synth.weights.onnx import onnx_dir_name
+
+        return models_dir / onnx_dir_name(model_id)
+    return models_dir / (BASE_MODEL_ID if path is None else model_id.replace("/", "_"))
+
+
 def runtime_model_id(model_id: str, settings: RetrieveSettings) -> str:
     """The id vectors are cached under: the model's, plus the runtime when it is not torch."""
     if settings.runtime == "onnx-int8":

@@ -156,6 +156,43 @@ def _decision_file(directory: Path, encoder_id: str, combined: bool, choice: str
     return path
 
 
+def _onnx_id(model_id: str, head: Path) -> str:
+    return f"{model_id}+head-{hashlib.sha256(head.read_bytes()).hexdigest()[:10]}"
+
+
+def runtime_dir(spec: VerifierSpec, models_dir: Path) -> Path | None:
+    """The folder the verifier of `spec` runs from once built (its ONNX export, or its merged
+    weights for the torch runtime); None when it needs no built model."""
+    if not spec.files:
+        return None
+    from synth.weights import BASE_MODEL_ID
+    from synth.weights.delta import delta_model_id
+    from synth.weights.onnx import onnx_dir_name
+
+    delta, head, _ = spec.files
+    model_id = delta_model_id(BASE_MODEL_ID, delta)
+    if spec.runtime == "onnx-int8":
+        return models_dir / onnx_dir_name(_onnx_id(model_id, head), pairs=True)
+    return models_dir / model_id.replace("/", "_")
+
+
+def build_verifier(
+    spec: VerifierSpec, models_dir: Path, progress: Progress = NullProgress()
+) -> tuple[str, Path, Path | None]:
+    """Build (once) what the verifier of `spec` runs from: its merged weights and, for the
+    ONNX runtime, their export. Returns (model id, weights folder, export folder or None)."""
+    from synth.weights import delta_model_dir
+
+    delta, head, _ = spec.files
+    model_id, model_dir = delta_model_dir(models_dir, delta, progress, "verifier")
+    if spec.runtime != "onnx-int8":
+        return model_id, model_dir, None
+    from synth.weights.onnx import onnx_model_dir
+
+    target = onnx_model_dir(models_dir, _onnx_id(model_id, head), model_dir, progress, head=head)
+    return model_id, model_dir, target
+
+
 def load_verifier(
     spec: VerifierSpec,
     encoder,
@@ -173,20 +210,14 @@ def load_verifier(
     from synth.verify.combine import Combiner
     from synth.verify.decision import ClaimDecision, DecisionModel
     from synth.verify.nli import NliVerifier
-    from synth.weights import delta_model_dir
 
     delta, head, calibration_path = spec.files
     calibration = json.loads(calibration_path.read_text(encoding="utf-8"))
-    model_id, model_dir = delta_model_dir(models_dir, delta, progress, "verifier")
+    model_id, model_dir, target = build_verifier(spec, models_dir, progress)
     scorer = None
-    if spec.runtime == "onnx-int8":
+    if target is not None:
         from synth.verify.onnx_pairs import OnnxPairScorer
-        from synth.weights.onnx import onnx_model_dir
 
-        head_id = hashlib.sha256(head.read_bytes()).hexdigest()[:10]
-        target = onnx_model_dir(
-            models_dir, f"{model_id}+head-{head_id}", model_dir, progress, head=head
-        )
         scorer = OnnxPairScorer(target, int(calibration.get("max_length", 256)))
     verifier = NliVerifier(
         model_dir,
