@@ -210,7 +210,9 @@ class Context:
 
     @cached_property
     def encoder(self) -> CachedEncoder:
-        """The retriever, its passage vectors cached in the library (loaded on first use)."""
+        """The retriever, its passage vectors cached in the library (loaded on first use;
+        built first, in a child process, when the cache lacks it)."""
+        self.prepare_models(verifier=False)
         self._await_builds()
         embedder = self._embedder or load_embedder(
             self.models_dir, self.settings.retrieve, self.progress
@@ -233,6 +235,7 @@ class Context:
     def verifier(self) -> Verifier:
         if self._verifier is not None:
             return self._verifier
+        self.prepare_models(verifier=True)
         self._await_builds()
         return load_verifier(
             self.verifier_spec,

@@ -290,6 +290,8 @@ def bitext(
     from synth.train.loop import TATOEBA_HOLDOUT
 
     chosen = [x.strip() for x in langs.split(",") if x.strip()] if langs else TATOEBA_HOLDOUT
+    if not chosen:
+        raise typer.BadParameter("name at least one language, e.g. fra,jpn", param_hint="--langs")
     app_ctx = ctx.obj.context(**{"retrieve.model": model})
     result = evaluate_bitext(app_ctx, data, chosen)
     if json_:

@@ -227,7 +227,7 @@ def _cite(sentence: str):
         ids = [c.strip() for c in match.group(1).split(",")]
         return "[" + ", ".join(f'<a href="#row-{c}">{c}</a>' for c in ids) + "]"
 
-    return Markup(_CITE.sub(link, str(escape(sentence))))
+    return Markup(_CITE.sub(link, str(escape(show_invisible(sentence)))))
 
 
 def verdict_bars(report: Report) -> list[dict]:
@@ -271,10 +271,15 @@ def render_html(
         lstrip_blocks=True,
         autoescape=True,
     )
+    from markupsafe import Markup
+
+    # bidi and zero-width controls in any text from a source or an input are shown as what
+    # they are (⟨U+202E⟩), as in every other human-readable output; the page's own markup
+    # (Markup: the style, the script, linked citations) passes as it is
+    env.finalize = lambda v: show_invisible(v) if type(v) is str else v
     env.filters["sources"] = sources_cell
     env.filters["safe_url"] = safe_url
     template = env.get_template("report.html.j2")
-    from markupsafe import Markup
 
     return template.render(
         report=report,

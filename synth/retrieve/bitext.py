@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from synth.core.errors import NotFoundError
+from synth.core.errors import NotFoundError, ParseError
+from synth.core.inputs import cut, read_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +42,18 @@ def load_bitext(root: Path, lang: str) -> Bitext:
             f"no Tatoeba pair files for {lang!r} in {root}",
             hint="expected tatoeba.xxx-eng.xxx and tatoeba.xxx-eng.eng (LASER's data/tatoeba/v1)",
         )
-    xs = own.read_text(encoding="utf-8").splitlines()
-    ens = english.read_text(encoding="utf-8").splitlines()
+    hint = "expected one sentence per line, UTF-8 (LASER's data/tatoeba/v1)"
+    xs = read_text(own, what="Tatoeba file", hint=hint).splitlines()
+    ens = read_text(english, what="Tatoeba file", hint=hint).splitlines()
     if len(xs) != len(ens):
         raise NotFoundError(
             f"{own.name} has {len(xs)} lines but {english.name} has {len(ens)}",
             hint="the two files must translate each other line by line",
         )
-    pairs = [(x.strip(), e.strip()) for x, e in zip(xs, ens, strict=True)]
+    pairs = [(cut(x.strip()), cut(e.strip())) for x, e in zip(xs, ens, strict=True)]
     pairs = [(x, e) for x, e in pairs if x and e]
+    if not pairs:
+        raise ParseError(f"{own.name} and {english.name} hold no sentence pair", hint=hint)
     return Bitext(lang, tuple(x for x, _ in pairs), tuple(e for _, e in pairs))
 
 

@@ -15,7 +15,6 @@ sentence of every article, so scores sit on the paper's scale.
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from synth.core.errors import ConfigError, NotFoundError
+from synth.core.errors import ConfigError, NotFoundError, ParseError
+from synth.core.inputs import parse_json, read_text
 from synth.retrieve import evaluate
 
 SPLITS = ("train", "dev", "test", "all")
@@ -77,11 +77,19 @@ class LareqaSet:
         return [q for q in self.questions if q.article in keep]
 
 
+LAYOUT = (
+    'expected SQuAD-style JSON as in ../shared/data/xquad-r: a top-level "data" list of '
+    'articles, each with "paragraphs" holding "sentences", "sentence_breaks" (start/end '
+    'pairs) and "qas" (id, question, answers)'
+)
+
+
 def load_lareqa(directory: Path) -> LareqaSet:
     """Read every `<lang>.json` in a LAReQA directory.
 
     Raises:
         NotFoundError: the directory has no language files.
+        ParseError: a file is not UTF-8 JSON in the layout, or none holds a question.
     """
     files = sorted(p for p in Path(directory).glob("*.json") if len(p.stem) <= 5)
     if not files:
@@ -95,23 +103,47 @@ def load_lareqa(directory: Path) -> LareqaSet:
     n_articles = 0
     for path in files:
         lang = path.stem
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+        data = _articles(path)
         n_articles = max(n_articles, len(data))
-        for a, article in enumerate(data):
-            for p, paragraph in enumerate(article["paragraphs"]):
-                first = len(sentences)
-                starts = [start for start, _ in paragraph["sentence_breaks"]]
-                for text in paragraph["sentences"]:
-                    # some files open paragraphs with a byte-order mark; it is not text
-                    sentences.append(
-                        Sentence(len(sentences), lang, a, p, text.replace("\ufeff", ""))
-                    )
-                for qa in paragraph["qas"]:
-                    answer_start = qa["answers"][0]["answer_start"]
-                    # the sentence whose break starts at or before the answer
-                    offset = max(0, bisect_right(starts, answer_start) - 1)
-                    answer_rows[(qa["id"], lang)] = first + min(offset, len(starts) - 1)
-                    by_qid[qa["id"]].append((lang, a, p, qa["question"]))
+        try:
+            _read_articles(data, lang, sentences, by_qid, answer_rows)
+        except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+            raise ParseError(
+                f"{path} is not in the LAReQA/SQuAD layout ({type(exc).__name__}: {exc})",
+                hint=LAYOUT,
+            ) from None
+    if not sentences or not by_qid:
+        raise ParseError(
+            f"{directory} holds no {'sentence' if not sentences else 'question'}", hint=LAYOUT
+        )
+    return _assemble(sentences, by_qid, answer_rows, n_articles)
+
+
+def _articles(path: Path) -> list:
+    data = parse_json(read_text(path, what="LAReQA file", hint=LAYOUT), path, hint=LAYOUT)
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise ParseError(f'{path} has no "data" list at its top level', hint=LAYOUT)
+    return data["data"]
+
+
+def _read_articles(data: list, lang: str, sentences: list, by_qid: dict, answer_rows: dict) -> None:
+    """One language file's sentences and questions, appended to the running lists."""
+    for a, article in enumerate(data):
+        for p, paragraph in enumerate(article["paragraphs"]):
+            first = len(sentences)
+            starts = [start for start, _ in paragraph["sentence_breaks"]]
+            for text in paragraph["sentences"]:
+                # some files open paragraphs with a byte-order mark; it is not text
+                sentences.append(Sentence(len(sentences), lang, a, p, text.replace("\ufeff", "")))
+            for qa in paragraph["qas"]:
+                answer_start = qa["answers"][0]["answer_start"]
+                # the sentence whose break starts at or before the answer
+                offset = max(0, bisect_right(starts, answer_start) - 1)
+                answer_rows[(qa["id"], lang)] = first + min(offset, len(starts) - 1)
+                by_qid[qa["id"]].append((lang, a, p, qa["question"]))
+
+
+def _assemble(sentences, by_qid, answer_rows, n_articles) -> LareqaSet:
     questions = []
     for qid, versions in by_qid.items():
         answers = {lang: answer_rows[(qid, lang)] for lang, *_ in versions}

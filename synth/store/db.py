@@ -190,7 +190,26 @@ def storage_error(path: Path | str, exc: BaseException) -> StorageError:
     elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
         hint = "make it writable, or point SYNTH_HOME (or --home) at a writable directory"
     elif "not a database" in text or "malformed" in text:
-        hint = f"move {path} away; synth builds a new library (papers must be added again)"
+        hint = (
+            f"`synth doctor` checks every page of it; move {path} away and synth builds a new "
+            "library (papers you added or fetched must be added again)"
+        )
     else:
         hint = "check SYNTH_HOME (or --home): it must be a writable directory"
     return StorageError(f"synth's library {path} cannot be used ({exc})", hint=hint)
+
+
+def quick_check(path: Path) -> str:
+    """SQLite's `PRAGMA quick_check` of the library, opened read-only: "ok", "absent", or
+    what is damaged (the first few problems)."""
+    if not Path(path).is_file():
+        return "absent"
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"damaged ({exc})"
+    return "ok" if rows == ["ok"] else "damaged (" + "; ".join(rows) + ")"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from synth.core.errors import NotFoundError, ParseError
+from synth.core.inputs import cut, parse_json, read_text
 from synth.core.types import Label
 from synth.verify.calibration import (
     accuracy,
@@ -117,21 +117,21 @@ def read_pairs(path: Path, *, split: str | None = None, limit: int | None = None
 
 
 def _rows(file: Path) -> list[dict]:
-    text = file.read_text(encoding="utf-8-sig", errors="replace")
+    hint = "see `synth eval verifier --help` for the layouts read"
+    text = read_text(file, what="file of labelled pairs", hint=hint)
     if file.suffix.lower() == ".jsonl":
         rows = []
         for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ParseError(f"{file}: line {number} is not JSON ({exc.msg})") from exc
-            rows.append(row if isinstance(row, dict) else {})
+            if line.strip():
+                row = parse_json(line, file, line=number, hint=hint)
+                rows.append(row if isinstance(row, dict) else {})
         return rows
     delimiter = "," if file.suffix.lower() == ".csv" else "\t"
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=csv.QUOTE_NONE)
-    table = [r for r in reader if r]
+    try:
+        table = [r for r in reader if r]
+    except csv.Error as exc:  # a field past csv's limit (128 KB): no pair is that long
+        raise ParseError(f"{file}, line {reader.line_num}: {exc}", hint=hint) from None
     if not table:
         return []
     header = [h.strip().lower() for h in table[0]]
@@ -149,7 +149,7 @@ def _field(row: dict, names: Sequence[str]) -> str:
     for name in names:
         value = row.get(name)
         if isinstance(value, str) and value.strip():
-            return " ".join(value.split())
+            return " ".join(cut(value).split())
     return ""
 
 

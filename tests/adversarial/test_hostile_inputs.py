@@ -458,4 +458,70 @@ def test_a_library_damaged_past_its_header_is_one_error_with_a_way_out(tmp_path)
     result = synth("--offline", "list", home=home)
     assert result.returncode == 1, result.stdout[-300:]
     assert "Traceback" not in result.stderr
-    assert "malformed" in result.stderr and "hint:" in result.stderr
+    assert "malformed" in result.stderr and "synth doctor" in result.stderr
+    checked = synth("doctor", home=home)
+    assert checked.returncode == 1 and "library_check" in checked.stdout
+    assert "damaged" in checked.stdout and "move" in checked.stderr
+
+
+# item 5: every eval input is read bounded, and a malformed one is one error naming it ----------
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b'{"data": [', "is not valid JSON (Expecting value at line 1, column 11)"),
+        (b"", "is not valid JSON"),
+        (b"[1, 2]", 'has no "data" list'),
+        (b"\xff\xfe\x00bad", "is not UTF-8 text (byte 0 is 0xff)"),
+        (b'{"version": 1}', 'has no "data" list'),
+        (b'{"data": []}', "holds no sentence"),
+        (
+            b'{"data": [{"paragraphs": [{"sentences": ["A b."], "qas": []}]}]}',
+            "not in the LAReQA/SQuAD layout (KeyError: 'sentence_breaks')",
+        ),
+        (b"[" * 100_000 + b"]" * 100_000, "nests JSON too deeply"),
+    ],
+    ids=["truncated", "empty", "list", "latin", "no-data", "empty-data", "no-breaks", "deep"],
+)
+def test_a_malformed_retrieval_set_is_one_error_naming_the_file(tmp_path, content, says):
+    from synth.core.errors import SynthError
+    from synth.retrieve.lareqa import load_lareqa
+
+    (tmp_path / "en.json").write_bytes(content)
+    with pytest.raises(SynthError) as caught:
+        load_lareqa(tmp_path)
+    assert says in caught.value.message and caught.value.hint
+
+
+def test_empty_or_non_utf8_bitext_is_one_error(tmp_path):
+    from synth.core.errors import SynthError
+    from synth.retrieve.bitext import load_bitext
+
+    (tmp_path / "tatoeba.fra-eng.fra").write_bytes(b"")
+    (tmp_path / "tatoeba.fra-eng.eng").write_bytes(b"")
+    with pytest.raises(SynthError, match="hold no sentence pair"):
+        load_bitext(tmp_path, "fra")
+    (tmp_path / "tatoeba.fra-eng.fra").write_bytes(b"\xe9t\xe9\n")
+    (tmp_path / "tatoeba.fra-eng.eng").write_bytes(b"summer\n")
+    with pytest.raises(SynthError, match="not UTF-8"):
+        load_bitext(tmp_path, "fra")
+
+
+def test_a_huge_field_or_deep_json_in_a_pair_file_is_one_error_and_long_texts_are_cut(tmp_path):
+    from synth.core.errors import SynthError
+    from synth.core.inputs import MAX_TEXT_CHARS
+    from synth.verify.pairs import read_pairs
+
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("claim\tevidence\tlabel\nA.\t" + "x" * 200_000 + "\tentailment\n")
+    with pytest.raises(SynthError, match=r"pairs.tsv, line \d+: field larger than field limit"):
+        read_pairs(tsv)
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(SynthError, match="line 1 nests JSON too deeply"):
+        read_pairs(deep)
+    long = tmp_path / "long.jsonl"
+    long.write_text(
+        json.dumps({"claim": "A b.", "evidence": "word " * 2_000_000, "label": "supported"})
+    )
+    (pair,) = read_pairs(long).pairs
+    assert len(pair.evidence) <= MAX_TEXT_CHARS

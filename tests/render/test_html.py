@@ -58,6 +58,12 @@ def test_no_text_from_a_source_or_an_input_becomes_markup(text):
     assert 'href="javascript:' not in page
 
 
+def test_bidi_and_zero_width_controls_are_shown_as_what_they_are():
+    page = render(_report("Hidden \u202egnirts\u202c here\u200b."), Format.HTML)
+    assert "\u202e" not in page and "\u200b" not in page
+    assert "⟨U+202E⟩gnirts⟨U+202C⟩" in page
+
+
 def test_the_page_admits_only_its_own_style_and_script_by_hash():
     page = render(_report("Hybrid batches reduce bias."), Format.HTML)
     found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)

@@ -194,8 +194,7 @@ def check_batch(
     output there, so a killed batch keeps the files it finished).
     """
     files = collect_inputs(paths)  # the corpus loads when a reference is first resolved
-    ctx.prepare_models(verifier=True)
-    checker = ClaimChecker(ctx)
+    checker = ClaimChecker(ctx)  # models load (and build, in children) only when a claim needs them
     result = BatchResult(models=ctx.verdict_models_key)
     params = {"inputs": [str(p) for p in paths]}
     with ctx.recorded_run("verify", params, "retrieve", "verify"):
