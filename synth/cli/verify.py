@@ -108,6 +108,23 @@ def verify(
         bool,
         typer.Option("--fail-on-change", help="Exit with status 3 when any mark flips (for CI)."),
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local (this process) or ray: Ray actors verify the claims without a stored "
+            'verdict (pip install "synth[ray]").'
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine ray: a running Ray cluster to join (e.g. auto); without it a "
+            "local Ray starts and stops with the command."
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="With --engine ray: Ray actors (each loads the models once).")
+    ] = 2,
 ) -> None:
     """Re-verify existing claims tables in bulk against the papers they cite: each row gets a
     new verdict, a calibrated confidence and the verbatim evidence; the report itself is
@@ -116,6 +133,10 @@ def verify(
     interrupted batch resumes where it stopped, and a rerun with nothing changed loads no
     model. Exit status: 0 done, 1 some input could not be read, 3 marks changed (with
     --fail-on-change).
+
+    With --engine ray the claims are verified by Ray actors (a local Ray, or a cluster with
+    --address); the library stays in this process, which stores every verdict as it arrives,
+    so outputs and summary are the local engine's.
 
     Example: synth verify ../shared/seeds -o out/
     """
@@ -126,6 +147,10 @@ def verify(
 
     if format_ is not None and format_ not in ("md", "tex", "json"):
         raise typer.BadParameter("use md, tex or json", param_hint="--format")
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("use local or ray", param_hint="--engine")
+    if workers < 1:
+        raise typer.BadParameter("use 1 or more", param_hint="--workers")
     if out is not None and out.exists() and not out.is_dir():
         raise SynthError(
             f"-o {out} is a file; synth verify writes one report per input into a directory",
@@ -158,7 +183,9 @@ def verify(
             return
         written.append(target)
 
-    result = check_batch(app_ctx, inputs, on_file=write)
+    result = check_batch(
+        app_ctx, inputs, on_file=write, engine=engine, address=address, workers=workers
+    )
     result.failures.extend(write_failures)
     summary = result.summary()
     summary["written"] = [str(p) for p in written]

@@ -81,13 +81,22 @@ class ClaimChecker:
     """Verifies claim texts against sets of papers, through the verification service (the
     encoder and the verifier load on the first claim that is not stored already)."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, fresh: frozenset[str] = frozenset()) -> None:
         self.service = Verification(ctx)
+        # keys of verdicts this run computed elsewhere (Ray workers): the first row to use
+        # one counts as verified now, as it would have been here
+        self.fresh = set(fresh)
 
     def check(self, text: str, papers: Sequence[Paper]) -> tuple[Verdict, bool]:
-        """(verdict, came from the store)."""
+        """(verdict, came from the store before this run)."""
         papers = sorted(papers, key=lambda p: p.id)
-        ((verdict, cached),) = self.service.against([Claim(id=claim_id(text), text=text)], papers)
+        claim = Claim(id=claim_id(text), text=text)
+        ((verdict, cached),) = self.service.against([claim], papers)
+        if cached and self.fresh:
+            key = self.service.key(claim, papers)
+            if key in self.fresh:
+                self.fresh.discard(key)
+                cached = False
         return verdict, cached
 
 
@@ -187,14 +196,25 @@ def check_batch(
     paths: Sequence[Path],
     *,
     on_file: Callable[[Path, list[CheckedReport]], None] | None = None,
+    engine: str = "local",
+    address: str | None = None,
+    workers: int = 2,
 ) -> BatchResult:
     """Re-verify every report in `paths`; a file that cannot be read is recorded and skipped.
 
     `on_file(path, checked_reports)` is called after each input file (the CLI writes its
-    output there, so a killed batch keeps the files it finished).
+    output there, so a killed batch keeps the files it finished). With `engine` "ray", the
+    rows without a stored verdict are first verified by Ray actors (`recheck.ray_engine`;
+    `address` joins a running cluster, else a local one with `workers` workers starts), then
+    the batch runs as the local engine runs it.
     """
     files = collect_inputs(paths)  # the corpus loads when a reference is first resolved
-    checker = ClaimChecker(ctx)  # models load (and build, in children) only when a claim needs them
+    fresh: frozenset[str] = frozenset()
+    if engine == "ray":
+        from synth.app.recheck.ray_engine import verify_on_ray
+
+        fresh = frozenset(verify_on_ray(ctx, files, checked_text, address=address, workers=workers))
+    checker = ClaimChecker(ctx, fresh)  # models load (and build) only when a claim needs them
     result = BatchResult(models=ctx.verdict_models_key)
     params = {"inputs": [str(p) for p in paths]}
     with ctx.recorded_run("verify", params, "retrieve", "verify"):
