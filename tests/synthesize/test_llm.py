@@ -22,6 +22,15 @@ REPLY = (
 )
 
 
+def _send_json(handler: BaseHTTPRequestHandler, value) -> None:
+    data = json.dumps(value).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 class FakeOpenAI(BaseHTTPRequestHandler):
     reply = REPLY
     requests: list[dict] = []
@@ -42,12 +51,7 @@ class FakeOpenAI(BaseHTTPRequestHandler):
                 }
             ],
         }
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        _send_json(self, answer)
 
     def log_message(self, *args):
         pass
@@ -306,12 +310,7 @@ class ByPrompt(BaseHTTPRequestHandler):
         else:
             content = "**Widgets.** Sparse widgets help [C1]."
         answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        _send_json(self, answer)
 
     def log_message(self, *args):
         pass
