@@ -2,11 +2,13 @@
 // table is complete and readable. No network, no external code.
 (function () {
   "use strict";
-  var table = document.getElementById("claims-table");
-  if (!table) { return; }
+  Array.prototype.forEach.call(document.querySelectorAll("table.claims"), enhance);
+
+  function enhance(table) {
   var body = table.tBodies[0];
   var rows = Array.prototype.slice.call(body.rows);
-  var controls = document.getElementById("controls");
+  var controls = table.previousElementSibling;
+  if (!controls || !controls.classList.contains("controls")) { return; }
 
   function select(name, values) {
     var label = document.createElement("label");
@@ -71,4 +73,5 @@
       rows.forEach(function (r) { body.appendChild(r); });
     });
   });
+  }
 })();

@@ -96,7 +96,12 @@ def verify(
     ] = None,
     format_: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="Output layout instead of the input's: md, tex, json."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output layout instead of the input's: md, tex, json, or html (every quote "
+            "shown on its PDF page where the source is a PDF).",
+        ),
     ] = None,
     verifier: Annotated[
         str | None, typer.Option(help="similarity, default, or a trained verifier directory.")
@@ -141,12 +146,12 @@ def verify(
     Example: synth verify ../shared/seeds -o out/
     """
     from synth.app.recheck.batch import check_batch
-    from synth.app.recheck.render import SUFFIX, layout_for, render_checked
+    from synth.app.recheck.render import SUFFIX, TableLayout, layout_for, render_checked
     from synth.core.errors import SynthError
     from synth.core.paths import write_atomic
 
-    if format_ is not None and format_ not in ("md", "tex", "json"):
-        raise typer.BadParameter("use md, tex or json", param_hint="--format")
+    if format_ is not None and format_ not in ("md", "tex", "json", "html"):
+        raise typer.BadParameter("use md, tex, json or html", param_hint="--format")
     if engine not in ("local", "ray"):
         raise typer.BadParameter("use local or ray", param_hint="--engine")
     if workers < 1:
@@ -176,8 +181,15 @@ def verify(
         while target in written:
             target = out / f"{stem}-{n}{SUFFIX[layout]}"
             n += 1
+        quotes = None
+        if layout is TableLayout.HTML:
+            from synth.app.quote_views import quote_views
+
+            shown = [e for c in checked for r in c.rows if r.verdict for e in r.verdict.evidence]
+            quotes = quote_views(app_ctx, shown)
         try:
-            write_atomic(target, render_checked(checked, layout))  # never half a report
+            # never half a report
+            write_atomic(target, render_checked(checked, layout, quotes=quotes))
         except SynthError as exc:  # one output that cannot be written: the batch goes on
             write_failures.append((path, exc))
             return

@@ -254,9 +254,18 @@ def verdict_bars(report: Report) -> list[dict]:
     return bars
 
 
-def render_html(
-    report: Report, templates: Path | None, quotes: dict[tuple[str, int, int, int], QuoteView]
+def html_page(
+    template: str,
+    templates: Path | None,
+    quotes: dict[tuple[str, int, int, int], QuoteView],
+    filters: dict[str, Any] | None = None,
+    **values: Any,
 ) -> str:
+    """An HTML page of synth's: the template rendered with autoescape, the page's own style
+    and script inline and admitted by hash in a strict Content-Security-Policy, bidi and
+    zero-width controls in any text shown as what they are, quotes shown through `quotes`."""
+    from markupsafe import Markup
+
     folder = templates or resource_dir("templates")
     style = (folder / "report.css").read_text(encoding="utf-8")
     script = (folder / "report.js").read_text(encoding="utf-8")
@@ -271,25 +280,31 @@ def render_html(
         lstrip_blocks=True,
         autoescape=True,
     )
-    from markupsafe import Markup
-
-    # bidi and zero-width controls in any text from a source or an input are shown as what
-    # they are (⟨U+202E⟩), as in every other human-readable output; the page's own markup
-    # (Markup: the style, the script, linked citations) passes as it is
+    # the page's own markup (Markup: the style, the script, linked citations) passes as it is
     env.finalize = lambda v: show_invisible(v) if type(v) is str else v
     env.filters["sources"] = sources_cell
     env.filters["safe_url"] = safe_url
-    template = env.get_template("report.html.j2")
-
-    return template.render(
-        report=report,
+    env.filters.update(filters or {})
+    return env.get_template(template).render(
         csp=csp,
         style=Markup(style),  # the page's own files, hashed into the policy: not input
         script=Markup(script),
-        bars=verdict_bars(report),
-        bar_width=BAR_WIDTH,
         cite=_cite,
         short=lambda pid: pid.removeprefix("arxiv:"),
         mark_class=lambda mark: _MARK_CLASS.get(str(mark), ""),
         view=lambda e: quotes.get(quote_key(e)),
+        **values,
+    )
+
+
+def render_html(
+    report: Report, templates: Path | None, quotes: dict[tuple[str, int, int, int], QuoteView]
+) -> str:
+    return html_page(
+        "report.html.j2",
+        templates,
+        quotes,
+        report=report,
+        bars=verdict_bars(report),
+        bar_width=BAR_WIDTH,
     )

@@ -31,6 +31,7 @@ class TableLayout(StrEnum):
     CSV = "csv"
     TSV = "tsv"
     JSONL = "jsonl"
+    HTML = "html"
 
 
 SUFFIX = {
@@ -38,6 +39,7 @@ SUFFIX = {
     TableLayout.MD: ".md",
     TableLayout.TEX: ".tex",
     TableLayout.JSON: ".json",
+    TableLayout.HTML: ".html",
     TableLayout.CSV: ".csv",
     TableLayout.TSV: ".tsv",
     TableLayout.JSONL: ".jsonl",
@@ -235,8 +237,20 @@ def render_checked(
     layout: TableLayout,
     templates: Path | None = None,
     today: date | None = None,
+    quotes: dict | None = None,
 ) -> str:
-    """One input file's re-verified reports (claim lists may hold several) -> file text."""
+    """One input file's re-verified reports (claim lists may hold several) -> file text; for
+    HTML, `quotes` shows each quote (`app.quote_views`)."""
+    if layout is TableLayout.HTML:
+        from synth.render.render import html_page
+
+        return html_page(
+            "recheck.html.j2",
+            templates,
+            quotes or {},
+            filters={"confidence": confidence_cell},
+            reports=[view(c, today) for c in checked_reports],
+        )
     if layout in (TableLayout.CSV, TableLayout.TSV, TableLayout.JSONL):
         return _claim_list(checked_reports, layout)
     if layout is TableLayout.JSON:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from markupsafe import escape
 
 from synth.app.library import ensure_corpus, resolve_source
 from synth.app.recheck.batch import check_report, checked_text
@@ -167,6 +168,19 @@ def test_latex_output_compiles(tmp_path, shared, ctx, library, compile_tex):
     tex = tmp_path / "out.tex"
     tex.write_text(render_checked([checked], TableLayout.TEX), encoding="utf-8")
     assert compile_tex(tex).is_file()
+
+
+def test_html_output_has_every_row_linked_to_its_evidence_and_each_quote_shown(
+    shared, ctx, library
+):
+    report = read_report(shared / "seeds" / SEED)
+    checked = check_report(report, ctx, StubChecker(library))
+    page = render_checked([checked], TableLayout.HTML)
+    assert page.count("<script") == 1 and "Content-Security-Policy" in page
+    for n in range(1, len(checked.rows) + 1):
+        assert f'href="#r1-ev-C{n}"' in page and f'id="r1-ev-C{n}"' in page
+    quotes = [e.quote for r in checked.rows if r.verdict for e in r.verdict.evidence]
+    assert quotes and all(f"<mark>{escape(q)}</mark>" in page for q in quotes)
 
 
 def test_one_failed_connection_turns_the_network_off_and_the_abstract_is_used(fake_context):
