@@ -4,6 +4,10 @@
 #   bash docs/examples/regenerate.sh
 set -euo pipefail
 cd "$(dirname "$0")"
+# a fresh home: the library holds the bundled corpus only (the model cache is shared if built)
+export SYNTH_HOME=$(mktemp -d)
+models=$(python -c "from synth.core.settings import default_home; print(default_home() / 'models')")
+[ -d "$models" ] && export SYNTH_RETRIEVE__MODEL_DIR="${SYNTH_RETRIEVE__MODEL_DIR:-$models}"
 report() {  # name, question
   for fmt in md tex json; do
     synth --offline report --question "$2" -f "$fmt" -o "$1.$fmt"

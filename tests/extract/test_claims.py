@@ -101,3 +101,24 @@ def test_a_paper_speaking_of_itself_is_named_so_the_row_stands_alone():
         "Experiments show 2408.10536's proposed method helps."
     )
     assert stand_alone("Hybrid batches reduce bias.", "2408.10536") == "Hybrid batches reduce bias."
+
+
+def test_a_sentence_stating_two_findings_becomes_two_claims_each_with_its_offsets():
+    from synth.extract.claims import clauses
+
+    text = (
+        "Hybrid batch training reduces language bias by 20% on XQuAD-R, while monolingual "
+        "training improves recall by 3% on MLQA-R over the baselines."
+    )
+    first, second = clauses(text, 0, len(text))
+    assert text[slice(*first)] == "Hybrid batch training reduces language bias by 20% on XQuAD-R"
+    assert text[slice(*second)].startswith("monolingual training improves recall by 3%")
+
+
+def test_a_second_part_that_needs_the_first_keeps_the_sentence_whole():
+    from synth.extract.claims import clauses
+
+    leaning = "Hybrid batches reduce language bias by 20% on XQuAD-R, while it improves recall by 3% on MLQA-R."
+    method = "We train on eleven languages of XQuAD-R; the model is then evaluated on MLQA-R."
+    for text in (leaning, method):
+        assert clauses(text, 0, len(text)) == [(0, len(text))]
