@@ -151,14 +151,18 @@ def load_embedder(
         from synth.retrieve.onnx_embed import OnnxEmbedder
         from synth.weights.onnx import onnx_model_dir
 
-        target = onnx_model_dir(
-            models_dir,
-            embedder.model_id,
-            embedder.model_dir,
-            progress,
-            smoothquant=SHIPPED_SMOOTHQUANT,
+        def build() -> Path:
+            return onnx_model_dir(
+                models_dir,
+                embedder.model_id,
+                embedder.model_dir,
+                progress,
+                smoothquant=SHIPPED_SMOOTHQUANT,
+            )
+
+        return OnnxEmbedder(
+            build(), embedder.model_id, settings.batch_size, settings.threads, rebuild=build
         )
-        return OnnxEmbedder(target, embedder.model_id, settings.batch_size, settings.threads)
     return embedder
 
 

@@ -9,7 +9,7 @@ the encoder's id plus `+onnx-int8.e<N>`: cached passage vectors never mix the tw
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -34,6 +34,7 @@ class OnnxEmbedder:
         batch_size: int = 32,
         threads: int = 0,
         max_tokens: int = MAX_BATCH_TOKENS,
+        rebuild: Callable[[], Path] | None = None,
     ):
         meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
         self.model_dir = model_dir
@@ -42,11 +43,12 @@ class OnnxEmbedder:
         self.max_length = int(meta["max_length"])
         self.batch_size, self.max_tokens = batch_size, max_tokens
         self.threads = threads or default_threads()
+        self.rebuild = rebuild  # builds the export again if its files do not load
 
     @cached_property
     def _opened(self):
         """(session, tokenizer), opened on first use."""
-        return open_export(self.model_dir, self.max_length, self.threads)
+        return open_export(self.model_dir, self.max_length, self.threads, rebuild=self.rebuild)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

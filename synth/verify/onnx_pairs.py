@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -24,16 +24,20 @@ class OnnxPairScorer:
         batch_size: int = 16,
         threads: int = 0,
         max_tokens: int = MAX_BATCH_TOKENS,
+        rebuild: Callable[[], Path] | None = None,
     ):
         self.model_dir = model_dir
         self.max_length = max_length
         self.batch_size, self.max_tokens = batch_size, max_tokens
         self.threads = threads or default_threads()
+        self.rebuild = rebuild  # builds the export again if its files do not load
 
     @cached_property
     def _opened(self):
         """(session, tokenizer), opened on first use."""
-        return open_export(self.model_dir, self.max_length, self.threads, pairs=True)
+        return open_export(
+            self.model_dir, self.max_length, self.threads, pairs=True, rebuild=self.rebuild
+        )
 
     def logits(self, claims: Sequence[str], evidences: Sequence[str]) -> np.ndarray:
         """(n, 3) logits in `verify.nli.LABELS` order."""

@@ -218,7 +218,11 @@ def load_verifier(
     if target is not None:
         from synth.verify.onnx_pairs import OnnxPairScorer
 
-        scorer = OnnxPairScorer(target, int(calibration.get("max_length", 256)))
+        scorer = OnnxPairScorer(
+            target,
+            int(calibration.get("max_length", 256)),
+            rebuild=lambda: build_verifier(spec, models_dir, progress)[2],
+        )
     verifier = NliVerifier(
         model_dir,
         head,

@@ -30,7 +30,7 @@ import json
 import logging
 import shutil
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,6 +39,8 @@ import numpy as np
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import ModelError
 from synth.weights import cache
+
+log = logging.getLogger(__name__)
 
 # encoders; 3: every MatMul, the down-projection smoothed (2: attention and feed-forward up only;
 # 1: every MatMul, unsmoothed)
@@ -254,8 +256,22 @@ def _export(
 PAD_ID = 1  # XLM-R's <pad>
 
 
-def open_export(model_dir: Path, max_length: int, threads: int, *, pairs: bool = False):
-    """(onnxruntime session, tokenizer cutting at `max_length`; longest-first for pairs)."""
+def open_export(
+    model_dir: Path,
+    max_length: int,
+    threads: int,
+    *,
+    pairs: bool = False,
+    rebuild: Callable[[], Path] | None = None,
+):
+    """(onnxruntime session, tokenizer cutting at `max_length`; longest-first for pairs).
+    An export whose files are complete but do not load (a bad copy, a changed onnxruntime) is
+    marked for a rebuild; with `rebuild` (which builds it again and returns its folder) it is
+    rebuilt once, here, with a line saying so.
+
+    Raises:
+        ModelError: the export does not load (and was not, or could not be, rebuilt).
+    """
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -266,8 +282,14 @@ def open_export(model_dir: Path, max_length: int, threads: int, *, pairs: bool =
         )
         return session, _tokenizer(model_dir / "tokenizer.json", max_length, pairs=pairs)
     except Exception as exc:
-        # files of the right size that do not load (a bad copy): rebuilt by the next command
         cache.invalidate(model_dir)
+        if rebuild is not None:
+            log.warning(
+                "the cached ONNX export in %s cannot be loaded (%s); rebuilding it once",
+                model_dir,
+                type(exc).__name__,
+            )
+            return open_export(rebuild(), max_length, threads, pairs=pairs)
         raise ModelError(
             f"the cached ONNX export in {model_dir} cannot be loaded ({type(exc).__name__})",
             hint="run the command again: synth rebuilds the export (about 20 s)",

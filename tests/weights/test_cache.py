@@ -143,3 +143,26 @@ def test_an_export_that_does_not_load_is_one_clear_error_and_rebuilt_next_time(t
         open_export(target, 128, 1)
     assert "run the command again" in caught.value.hint
     assert not cache.ready(target), "marked for a rebuild"
+
+
+def test_an_export_that_does_not_load_is_rebuilt_once_in_the_same_command(tmp_path, caplog):
+    from synth.core.errors import ModelError
+    from synth.weights.onnx import MODEL_FILE, open_export
+
+    target = tmp_path / "enc.onnx-int8"
+    rebuilds = []
+
+    def build(part):
+        part.mkdir()
+        (part / MODEL_FILE).write_bytes(b"not an onnx graph")
+        (part / "tokenizer.json").write_text("{}")
+
+    def rebuild():
+        rebuilds.append(1)
+        return cache.build_once(target, build, what="export")
+
+    cache.build_once(target, build, what="export")
+    with pytest.raises(ModelError):  # the rebuilt one is as bad: no second rebuild, one error
+        open_export(target, 128, 1, rebuild=rebuild)
+    assert rebuilds == [1], "rebuilt exactly once"
+    assert "rebuilding it once" in caplog.text
