@@ -92,11 +92,11 @@ def _build_report(ctx: Context, question: str, sources: Sequence[str], discover_
     candidates = claim_rules.passage_candidates(pages, [h.passage for h in hits])
     if ctx.llm is not None and settings.llm.extract:
         passages = [h.passage for h in hits]
-        found, note = assist.llm_claims(
+        extracted, note = assist.llm_claims(
             ctx, question, selected, pages, passages, extract.max_claims
         )
         notes.append(note)
-        candidates = found or candidates  # the rules stand in when the model gave nothing
+        candidates = extracted or candidates  # the rules stand in when the model gave nothing
     ranked = rank_candidates(question, candidates, encoder)
     claims = [
         claim_rules.resolve_self_reference(c, display_id(c.paper_id or ""))

@@ -21,7 +21,16 @@ from dataclasses import replace
 
 from synth.core.console import NullProgress, Progress
 from synth.core.ids import PaperId
-from synth.core.types import Claim, Evidence, Hit, Label, Paper, Passage, Verdict
+from synth.core.types import (
+    OWN_PAPER_CONFLICT,
+    Claim,
+    Evidence,
+    Hit,
+    Label,
+    Paper,
+    Passage,
+    Verdict,
+)
 from synth.extract.evidence import candidate_spans
 from synth.retrieve.embed import CachedEncoder
 from synth.retrieve.index import PassageIndex
@@ -134,6 +143,8 @@ class Verification:
                 if store:
                     self.store.put(keys[i], verdict)
                 found[i] = verdict
+        if own:
+            found = [_against_own_paper(v) for v in found]
         return [
             (replace(v, claim=c), i not in pending)
             for i, (c, v) in enumerate(zip(claims, found, strict=True))
@@ -179,6 +190,20 @@ class Verification:
                 chosen = [p for p in chosen if not _front_matter(p)]
             self._indexes[key] = index_passages(self.ctx.encoder, chosen)
         return self._indexes[key]
+
+
+def _against_own_paper(verdict: Verdict) -> Verdict:
+    """A × against the claim's own paper becomes ? with the conflict as its reason (its
+    quotes kept, for review): a paper rarely contradicts its own claim, so the × is far more
+    often the verifier's error, and a wrong × costs more than an honest ?. Applied to fresh
+    and stored verdicts alike."""
+    if verdict.label is not Label.CONTRADICTED:
+        return verdict
+    why = (
+        "the verifier found its own paper contradicting it, more likely its error than the paper's"
+    )
+    reason = f"{OWN_PAPER_CONFLICT}: {why}" + (f" ({verdict.reason})" if verdict.reason else "")
+    return replace(verdict, label=Label.NOT_ENOUGH_INFO, reason=reason)
 
 
 def _front_matter(passage: Passage) -> bool:

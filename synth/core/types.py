@@ -128,6 +128,12 @@ class Claim:
     also_in: tuple[PaperId, ...] = ()  # other papers stating a near-identical claim
 
 
+# The reason of a claim's ? against its own paper where the verifier found that paper
+# contradicting it: a paper rarely contradicts its own claim, so this is far more often the
+# verifier's error than the paper's, and it is shown for review, never as ×.
+OWN_PAPER_CONFLICT = "own_paper_conflict"
+
+
 class Mark(StrEnum):
     """A verdict as claims tables print it."""
 

@@ -25,7 +25,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from synth.core.ids import display_id
-from synth.core.types import AnswerParagraph, Label, Mark, SourceCheck, Verdict
+from synth.core.types import (
+    OWN_PAPER_CONFLICT,
+    AnswerParagraph,
+    Label,
+    Mark,
+    SourceCheck,
+    Verdict,
+)
 
 CLUSTER_COSINE = 0.86
 MAX_PHRASE_WORDS = 3
@@ -223,7 +230,7 @@ def opening(verdicts: Sequence[Verdict], checks: Sequence[Sequence[SourceCheck]]
         why = (
             f"only the abstract of {own} was available, and an abstract cannot check its own claims"
         )
-    elif first.label is Label.CONTRADICTED:
+    elif first.label is Label.CONTRADICTED or (first.reason or "").startswith(OWN_PAPER_CONFLICT):
         why = f"its × against {own}, the paper it came from, more likely marks a verifier error"
     else:
         why = "no selected paper's text supports or contradicts it"
@@ -243,7 +250,11 @@ def compose_answer(
     paragraphs = [AnswerParagraph("", (opening(verdicts, checks),))]
     opened = answering_row(verdicts, checks)  # stated by the opening, not again in its theme
     groups = themes(vectors) if len(verdicts) else []
-    review = [r for r, v in enumerate(verdicts) if v.label is Label.CONTRADICTED]
+    review = [
+        r
+        for r, v in enumerate(verdicts)
+        if v.label is Label.CONTRADICTED or (v.reason or "").startswith(OWN_PAPER_CONFLICT)
+    ]
     unsettled: list[int] = []
     texts = [v.claim.text for v in verdicts]
     for group in groups:
@@ -266,10 +277,11 @@ def compose_answer(
             AnswerParagraph(
                 "",
                 (
-                    f"For review: the verifier marked {'this claim' if one else 'these claims'} "
-                    f"× against {'its' if one else 'their'} own paper ({papers}); a paper "
-                    "rarely contradicts itself, so the quoted evidence should be read before "
-                    f"the × is believed {_cite(review)}.",
+                    f"For review: the verifier found {'this claim' if one else 'these claims'} "
+                    f"contradicted by {'its' if one else 'their'} own paper ({papers}); a "
+                    "paper rarely contradicts itself, so synth marks "
+                    f"{'it' if one else 'them'} ? rather than ×, and the quoted evidence shows "
+                    f"what the verifier read {_cite(review)}.",
                 ),
             )
         )

@@ -238,3 +238,18 @@ def test_a_second_report_on_the_same_question_verifies_nothing_again(fake_contex
     again = build_report(again_ctx, question, pdfs)
     assert again_ctx.verifier.calls == [], "every verdict came from the library"
     assert [v.label for v in again.verdicts] == [v.label for v in first.verdicts]
+
+
+def test_a_claim_its_own_paper_contradicts_is_shown_as_unsettled_for_review_never_as_x(
+    fake_context, pdfs
+):
+    from synth.core.types import OWN_PAPER_CONFLICT
+
+    claim = "Sparse widgets reduce latency by half on three benchmark datasets."
+    ctx = fake_context(KEYWORDS, contradicted=[claim])
+    report = build_report(ctx, "Do sparse widgets help retrieval?", pdfs[:1])
+    verdict = next(v for v in report.verdicts if v.claim.text == claim)
+    assert verdict.label is Label.NOT_ENOUGH_INFO and verdict.mark.value == "?"
+    assert verdict.reason.startswith(OWN_PAPER_CONFLICT) and verdict.evidence, "quotes kept"
+    review = [s for p in report.answer for s in p.sentences if s.startswith("For review")]
+    assert review and "[C" in review[0]
