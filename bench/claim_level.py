@@ -69,6 +69,7 @@ def main() -> None:
         "claim_level",
         ["python", "-m", "bench.claim_level", "--verifier", args.verifier],
         results=results,
+        data=[path for path, _ in SETS.values()],
     )
     print(f"wrote {write_result('claim_level', out)}")
 

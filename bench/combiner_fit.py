@@ -153,6 +153,7 @@ def main() -> None:
     data = manifest(
         "combiner_fit",
         [sys.executable, "-m", "bench.combiner_fit", *sys.argv[1:]],
+        data=[SHARED / "nli", SHARED / "scifact", SHARED / "xquad-r", ROOT / "corpus"],
         verifier=context.verifier_spec.identity,
         retriever=context.encoder.model_id,
         pairs={

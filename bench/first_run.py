@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.manifest import manifest, write_result
+from bench.manifest import ROOT, manifest, write_result
 
 QUESTION = "How does hybrid batch training affect language bias in multilingual retrieval?"
 
@@ -111,7 +111,12 @@ def main() -> None:
             f"{'README first command, fresh home':50s} {wall:6.1f} s  {peak:5.2f} GB  rc {rc}"
             f"  (all processes at once: {tree:.2f} GB)"
         )
-    out = manifest("first_run", ["python", "-m", "bench.first_run"], results=results)
+    out = manifest(
+        "first_run",
+        ["python", "-m", "bench.first_run"],
+        data=[ROOT / "corpus"],
+        results=results,
+    )
     print(f"wrote {write_result('first_run', out)}")
 
 

@@ -277,6 +277,7 @@ def main() -> None:
         "fit_decision",
         ["python", "-m", "bench.fit_decision"]
         + (["--write", str(args.write)] if args.write else []),
+        data=[NLI, args.scifact_pseudo],
         chosen=best,
         rule=rule,
         grid=grid,

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.corpus_pdfs import make_pdf, records
+from bench.corpus_pdfs import CORPUS, make_pdf, records
 from bench.manifest import manifest, write_result
 
 IDS = [
@@ -59,7 +59,7 @@ def main() -> None:
         "html_bytes": len(page.encode()),
         "cold_s": round(timings["cold"], 2),
         "warm_s": round(timings["warm"], 2),
-        **manifest("html_render", ["python", "-m", "bench.html_render"]),
+        **manifest("html_render", ["python", "-m", "bench.html_render"], data=[CORPUS]),
     }
     print(result)
     print(write_result("html_render", result))

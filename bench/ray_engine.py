@@ -90,6 +90,7 @@ def main() -> None:
     out = manifest(
         "ray_engine",
         ["python", "-m", "bench.ray_engine"],
+        data=[Path(__file__).resolve().parents[1] / "corpus"],
         reports=args.reports,
         claims=claims,
         results=rows,

@@ -86,6 +86,7 @@ def main() -> None:
     data = manifest(
         "recheck",
         [sys.executable, "-m", "bench.recheck", *sys.argv[1:]],
+        data=[args.seeds, ROOT / "corpus"],
         repeats=args.repeats,
         seeds=str(args.seeds),
         runs=runs,

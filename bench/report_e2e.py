@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from bench.manifest import manifest, write_result
+from bench.manifest import ROOT, manifest, write_result
 
 QUESTIONS = [
     "How does hybrid batch training affect language bias in multilingual retrieval?",
@@ -79,6 +79,7 @@ def main() -> None:
     data = manifest(
         "report_e2e",
         [sys.executable, "-m", "bench.report_e2e", *sys.argv[1:]],
+        data=[ROOT / "corpus"],
         repeats=args.repeats,
         shared_models=bool(args.models),
         results=results,

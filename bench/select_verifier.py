@@ -65,6 +65,7 @@ def main() -> None:
     out = manifest(
         "select_verifier",
         ["python", "-m", "bench.select_verifier", "--run", str(args.run)],
+        data=[Path(path) for path, _ in SETS.values()],
         rows=rows,
     )
     print(f"wrote {write_result('select_verifier_' + args.run.name, out)}")

@@ -227,6 +227,7 @@ def main() -> None:
     data = manifest(
         "verifier",
         [sys.executable, "-m", "bench.verifier", *sys.argv[1:]],
+        data=[SHARED / "nli", SHARED / "scifact", SHARED / "xquad-r", ROOT / "corpus"],
         verifier=args.verifier,
         method=verifier.method,
         model_id=verifier.model_id,
