@@ -189,7 +189,11 @@ def build_verifier(
         return model_id, model_dir, None
     from synth.weights.onnx import onnx_model_dir
 
-    target = onnx_model_dir(models_dir, _onnx_id(model_id, head), model_dir, progress, head=head)
+    # beside a shipped verifier: its SmoothQuant maxima, so the export need not calibrate
+    maxima = delta.with_name("smoothquant.npz")
+    target = onnx_model_dir(
+        models_dir, _onnx_id(model_id, head), model_dir, progress, head=head, smoothquant=maxima
+    )
     return model_id, model_dir, target
 
 

@@ -17,11 +17,16 @@ sentences of the XQuAD-R train articles, 11 languages) run through the fp32 grap
 down-projection whose peak channel exceeds OUTLIER_LIMIT times the median channel's stays
 fp32 (4 of the shipped retriever's 12). Quantising the down-projection plainly lost 0.011 Cr
 and 0.015 Mul mAP on XQuAD-R test; export v2 kept all twelve fp32.
-The verifier's (a decision on one pooled vector, not a ranking): the query/key/value
-projections only. With the retriever's v2 selection 98.1% / 98.5% of SciFact dev /
-generated-test labels matched torch fp32; keeping the last two layers fp32 changed nothing,
-leaving the feed-forward up-projection fp32 gave 99.5% / 99.1%. The embedding table and the
-verifier's head stay fp32.
+The verifier's (export v4; a decision on one pooled vector, not a ranking): traced with
+eager attention, its feed-forward inputs smoothed as above (maxima shipped beside the default
+verifier, `models/verifier/smoothquant.npz`, else calibrated on pairs of adjacent calibration
+lines; inputs with outliers above OUTLIER_LIMIT stay fp32), the word-embedding table in fp16,
+then fused by onnxruntime's transformer optimizer (Attention, SkipLayerNormalization, BiasGelu)
+and every Attention and weight MatMul quantised. Against the fp32 graph, through the shipped
+combiner: 98.6% / 98.4% of SciFact dev / generated-test labels and 99.5% / 99.2% of supported
+decisions kept, at ~1.6x export v3's pairs/s (BENCHMARKS.md, `bench/verifier_quant.py`).
+Export v3 quantised q/k/v only (99.0% / 99.2% labels); quantising the rest unsmoothed kept
+93-95%. The verifier's head stays fp32.
 """
 
 from __future__ import annotations
@@ -45,7 +50,10 @@ log = logging.getLogger(__name__)
 # encoders; 3: every MatMul, the down-projection smoothed (2: attention and feed-forward up only;
 # 1: every MatMul, unsmoothed)
 EXPORT_VERSION = 3
-PAIRS_EXPORT_VERSION = 3  # cross-encoders with a head; 3: q/k/v only (2: as encoders)
+# cross-encoders with a head; 4: fused by onnxruntime's transformer optimizer, every weight
+# MatMul int8, the feed-forward inputs smoothed, fp16 word embeddings (3: q/k/v only, unfused;
+# 2: as encoders)
+PAIRS_EXPORT_VERSION = 4
 ONNX_ID_MARK = "+onnx-int8"
 MODEL_FILE = "model.onnx"
 META_FILE = "synth_onnx.json"
@@ -108,8 +116,7 @@ def onnx_model_dir(
     def build(part: Path) -> None:
         part.mkdir(parents=True)
         key = calibration_key(model_id, _max_length(source_dir))
-        maxima = None if head else shipped_maxima(smoothquant, key)
-        _export(source_dir, part, head, maxima)
+        _export(source_dir, part, head, shipped_maxima(smoothquant, key))
         shutil.copy(source_dir / "tokenizer.json", part / "tokenizer.json")
         config = json.loads((source_dir / "config.json").read_text(encoding="utf-8"))
         meta = {
@@ -119,7 +126,9 @@ def onnx_model_dir(
             "max_length": _max_length(source_dir),
             "quantization": "dynamic int8 per channel: "
             + (
-                "q/k/v weights"
+                "fused; Attention and weight MatMuls, feed-forward inputs smoothed (alpha "
+                f"{SMOOTH_ALPHA}) but those with outliers above {OUTLIER_LIMIT:g}x; fp16 "
+                "word embeddings"
                 if head
                 else "every weight but the down-projections with outliers above "
                 f"{OUTLIER_LIMIT:g}x, the others smoothed (alpha {SMOOTH_ALPHA})"
@@ -165,15 +174,139 @@ def _export(
     maxima: list[np.ndarray] | None = None,
 ) -> list[np.ndarray] | None:
     """Export, smooth (the encoder's down-projections; `maxima` skips their calibration) and
-    quantise; returns the maxima used (None for a cross-encoder, which is not smoothed)."""
-    import torch
+    quantise; returns the maxima used."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    if head is not None:
+        return _export_pairs(source_dir, out_dir, head, maxima)
+
+    fp32 = out_dir / "model.fp32.onnx"
+    # the exporter's tracer warnings and the quantizer's advice are not for synth's users
+    with warnings.catch_warnings(), _quiet_root_logger():
+        warnings.simplefilter("ignore")
+        export_fp32(source_dir, fp32, head)
+
+        fp32_matmuls: set[str] = set()
+        if head is None:
+            fp32_matmuls, maxima = _smooth_down_projections(
+                fp32, source_dir / "tokenizer.json", _max_length(source_dir), maxima
+            )
+        quantize_dynamic(
+            str(fp32),
+            str(out_dir / MODEL_FILE),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+            nodes_to_exclude=sorted(fp32_matmuls),
+            extra_options={"MatMulConstBOnly": True},  # weights only, never act x act
+        )
+    fp32.unlink()
+    return maxima
+
+
+def _export_pairs(
+    source_dir: Path, out_dir: Path, head: Path, maxima: dict[str, np.ndarray] | None
+) -> dict[str, np.ndarray]:
+    """The pair scorer's export v4 (see the module docstring): eager-attention graph, its
+    feed-forward inputs smoothed (`maxima`, else calibrated on pairs of adjacent
+    CALIBRATION_FILE lines), fp16 word embeddings, fused, then int8 Attention and MatMuls
+    (those reading inputs with outliers too strong to smooth stay fp32)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers import optimizer
+
+    fp32 = out_dir / "model.fp32.onnx"
+    config = json.loads((source_dir / "config.json").read_text(encoding="utf-8"))
+    with warnings.catch_warnings(), _quiet_root_logger():
+        warnings.simplefilter("ignore")
+        # in a process of its own: torch and the model (~2.3 GB) are gone before the graph
+        # is fused and quantised (~1.2 GB more in the same process)
+        _export_fp32_in_child(source_dir, fp32, head, eager=True)
+        if maxima is None:
+            maxima = input_maxima(
+                fp32, _calibration_pairs(source_dir / "tokenizer.json", _max_length(source_dir))
+            )
+        # one step at a time from disk, the word table halved first: each step then holds
+        # one copy of a graph half the size (all in memory, the optimiser and the quantiser
+        # keep copies: 3.0 GB at the peak)
+        half_embeddings(fp32)
+        graph = onnx.load(str(fp32), load_external_data=False).graph
+        ffn = {n.input[0] for n in graph.node if _is_feed_forward(n)}
+        del graph
+        maxima = {k: v for k, v in maxima.items() if k in ffn}
+        keep = smooth_inputs(fp32, maxima, SMOOTH_ALPHA, OUTLIER_LIMIT)
+        optimized = optimizer.optimize_model(
+            str(fp32),
+            model_type="bert",
+            num_heads=config["num_attention_heads"],
+            hidden_size=config["hidden_size"],
+            opt_level=0,  # the fusions only: graph optimisations stay the runtime's, per CPU
+        )
+        optimized.save_model_to_file(str(fp32))
+        del optimized
+        quantize_dynamic(
+            fp32,
+            out_dir / MODEL_FILE,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul", "Attention"],
+            nodes_to_exclude=sorted(keep),
+            # weights only, never act x act; fused ops' outputs have no inferred type
+            extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    fp32.unlink()
+    return maxima
+
+
+def _export_fp32_in_child(source_dir: Path, fp32: Path, head: Path | None, eager: bool) -> None:
+    """`export_fp32` in a fresh interpreter, so that torch and the model's weights are
+    returned to the system when it ends; its error, if any, is raised here."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, warnings; from pathlib import Path; warnings.simplefilter('ignore');"
+        "from synth.weights.onnx import export_fp32;"
+        "export_fp32(Path(sys.argv[1]), Path(sys.argv[2]),"
+        " Path(sys.argv[3]) if sys.argv[3] else None, eager=sys.argv[4] == '1')"
+    )
+    argv = [str(source_dir), str(fp32), str(head or ""), "1" if eager else "0"]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+        raise RuntimeError(f"the torch export failed: {lines[-1]}")
+
+
+def _calibration_pairs(tokenizer_json: Path, max_length: int):
+    """Encodings of (line, next line) of CALIBRATION_FILE as claim/evidence pairs."""
+    lines = CALIBRATION_FILE.read_text(encoding="utf-8").splitlines()
+    lines = [t for t in lines if t.strip() and not t.startswith("#")]
+    tokenizer = _tokenizer(tokenizer_json, max_length, pairs=True)
+    return tokenizer.encode_batch(
+        [("query: " + a, "passage: " + b) for a, b in zip(lines, lines[1:], strict=False)]
+    )
+
+
+def export_fp32(
+    source_dir: Path, fp32: Path, head: Path | None = None, *, eager: bool = False
+) -> None:
+    """The fp32 ONNX graph of the encoder in `source_dir` (last hidden states), or with
+    `head`, of the pair scorer (the head's logits over mean-pooled states), written to `fp32`.
+    `eager`: trace transformers' eager attention, whose graph onnxruntime's transformer
+    optimizer can fuse (the SDPA path's mask arithmetic defeats its patterns). The torch model
+    is freed before returning."""
+    import gc
+
+    import torch
     from transformers import AutoModel
 
     from synth.weights import quiet_transformers
 
     quiet_transformers()
-    model = AutoModel.from_pretrained(str(source_dir), dtype=torch.float32).eval()
+    extra = {"attn_implementation": "eager"} if eager else {}
+    model = AutoModel.from_pretrained(str(source_dir), dtype=torch.float32, **extra).eval()
 
     class LastHidden(torch.nn.Module):
         def __init__(self, bert) -> None:
@@ -208,11 +341,8 @@ def _export(
         module, output, dynamic_out = PooledLogits(model, linear.eval()), "logits", {0: "batch"}
     ids = torch.tensor([[0, 100, 200, 2], [0, 300, 2, 1]])
     mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
-    fp32 = out_dir / "model.fp32.onnx"
     dynamic = {0: "batch", 1: "tokens"}  # any batch size and length
-    # the exporter's tracer warnings and the quantizer's advice are not for synth's users
-    with torch.no_grad(), warnings.catch_warnings(), _quiet_root_logger():
-        warnings.simplefilter("ignore")
+    with torch.no_grad():
         torch.onnx.export(
             module,
             (ids, mask),
@@ -223,33 +353,10 @@ def _export(
             opset_version=17,
             dynamo=False,
         )
-        import gc
-
-        import onnx
-
-        # the torch model is not needed past the export: free it before the graph is loaded
-        # again (each copy of the weights is ~0.5 GB in fp32)
-        del module, model
-        gc.collect()
-        fp32_matmuls: set[str] = set()
-        if head is None:
-            fp32_matmuls, maxima = _smooth_down_projections(
-                fp32, source_dir / "tokenizer.json", _max_length(source_dir), maxima
-            )
-        matmuls = [n.name for n in onnx.load(str(fp32)).graph.node if n.op_type == "MatMul"]
-        quantize_dynamic(
-            str(fp32),
-            str(out_dir / MODEL_FILE),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul"],
-            nodes_to_exclude=[
-                n for n in matmuls if n in fp32_matmuls or not _quantised(n, pairs=head is not None)
-            ],
-            extra_options={"MatMulConstBOnly": True},  # weights only, never act x act
-        )
-    fp32.unlink()
-    return maxima if head is None else None
+    # the torch model is not needed past the export: free it before the graph is loaded
+    # again (each copy of the weights is ~0.5 GB in fp32)
+    del module, model
+    gc.collect()
 
 
 # running an export (no torch) ------------------------------------------------------------
@@ -340,14 +447,11 @@ def padded(encodings) -> tuple[np.ndarray, np.ndarray]:
     return ids, mask
 
 
-def _quantised(node: str, pairs: bool = False) -> bool:
-    """Whether a MatMul (named by torch's exporter, e.g.
-    /bert/encoder/layer.3/intermediate/dense/MatMul) gets int8 weights: for an encoder every
-    one (its down-projections smoothed first); for a pair scorer the query/key/value
-    projections (see the module docstring)."""
-    if pairs:
-        return "/attention/self/" in node
-    return True
+def _is_feed_forward(node) -> bool:
+    """The feed-forward's up- (.../intermediate/dense/MatMul) or down-projection."""
+    return node.op_type == "MatMul" and (
+        "/intermediate/dense/" in node.name or _is_down_projection(node)
+    )
 
 
 def _is_down_projection(node) -> bool:
@@ -365,22 +469,30 @@ def calibration_key(model_id: str, max_length: int) -> str:
     return f"{model_id}|calibration {text}|max_length {max_length}"
 
 
-def shipped_maxima(file: Path | None, key: str) -> list[np.ndarray] | None:
-    """The down-projections' calibrated input maxima shipped for the model `key` names (the
-    default retriever's: `models/retriever/smoothquant.npz`), or None when the file is absent
-    or was made for other weights, text or length."""
+def shipped_maxima(file: Path | None, key: str):
+    """The calibrated input maxima shipped for the model `key` names, or None when the file
+    is absent or was made for other weights, text or length: a list in graph order (the
+    encoder's down-projections: `models/retriever/smoothquant.npz`) or a dict by input name
+    (the pair scorer's: `models/verifier/smoothquant.npz`)."""
     if file is None or not file.is_file():
         return None
     with np.load(file) as data:
         if str(data["key"]) != key:
             return None
-        return [data[f"layer{k}"] for k in range(int(data["layers"]))]
+        arrays = [data[f"layer{k}"] for k in range(int(data["layers"]))]
+        if "names" in data:
+            return dict(zip(data["names"].tolist(), arrays, strict=True))
+        return arrays
 
 
-def save_maxima(file: Path, key: str, maxima: Sequence[np.ndarray]) -> Path:
-    """Write maxima for `shipped_maxima` (bench/ship_smoothquant.py makes the shipped file)."""
-    arrays = {f"layer{k}": np.asarray(m, np.float32) for k, m in enumerate(maxima)}
-    np.savez_compressed(file, key=np.array(key), layers=np.array(len(maxima)), **arrays)
+def save_maxima(file: Path, key: str, maxima: Sequence[np.ndarray] | dict) -> Path:
+    """Write maxima for `shipped_maxima` (bench/ship_smoothquant.py makes the shipped files)."""
+    names = sorted(maxima) if isinstance(maxima, dict) else None
+    values = [maxima[n] for n in names] if names else list(maxima)
+    arrays = {f"layer{k}": np.asarray(m, np.float32) for k, m in enumerate(values)}
+    if names:
+        arrays["names"] = np.array(names)
+    np.savez_compressed(file, key=np.array(key), layers=np.array(len(values)), **arrays)
     return file
 
 
@@ -461,6 +573,132 @@ def _smooth_down_projections(
         node.input[0] = smoothed
     onnx.save(model, str(path))
     return keep_fp32, maxima
+
+
+def weight_matmuls(path: Path) -> list[str]:
+    """Names of the graph's MatMuls by a constant weight (not activation x activation)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    constants = {init.name for init in model.graph.initializer}
+    return [n.name for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in constants]
+
+
+def input_maxima(path: Path, encodings) -> dict[str, np.ndarray]:
+    """Per-channel |max| of every weight MatMul's input over `encodings` (tokenizers
+    encodings of calibration texts), through the fp32 graph at `path`."""
+    import onnx
+    import onnxruntime
+    from onnx import helper
+
+    model = onnx.load(str(path))
+    constants = {init.name for init in model.graph.initializer}
+    inputs = sorted(
+        {n.input[0] for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in constants}
+    )
+    for name in inputs:
+        model.graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    probe = path.with_name(path.stem + ".calibration.onnx")
+    onnx.save(model, str(probe))
+    del model
+    try:
+        session = onnxruntime.InferenceSession(str(probe), providers=["CPUExecutionProvider"])
+        maxima: dict[str, np.ndarray] = {}
+        for batch in token_batches([len(e.ids) for e in encodings], 64, MAX_BATCH_TOKENS):
+            ids, mask = padded([encodings[i] for i in batch])
+            values = session.run(inputs, {"input_ids": ids, "attention_mask": mask})
+            for name, value in zip(inputs, values, strict=True):
+                if value.ndim == 3:  # (batch, tokens, channels): real tokens only
+                    value = value[mask.astype(bool)]
+                peak = np.abs(value.reshape(-1, value.shape[-1])).max(axis=0)
+                maxima[name] = np.maximum(maxima.get(name, peak), peak)
+    finally:
+        probe.unlink(missing_ok=True)
+    return maxima
+
+
+def smooth_inputs(
+    path: Path, maxima: dict[str, np.ndarray], alpha: float, outlier_limit: float
+) -> set[str]:
+    """SmoothQuant every weight MatMul input named in `maxima`, in place: one Mul by 1/s per
+    input (shared by the MatMuls reading it, e.g. q/k/v) and each weight's rows scaled by s,
+    s_j = max|x_j|^alpha / max_over_the_weights|W_j|^(1-alpha). An input whose peak channel
+    exceeds `outlier_limit` times its median channel is left alone; returns the MatMuls
+    reading such inputs (to keep in fp32)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    keep_fp32 = _smooth_model(model, maxima, alpha, outlier_limit)
+    onnx.save(model, str(path))
+    return keep_fp32
+
+
+def _smooth_model(model, maxima: dict[str, np.ndarray], alpha: float, limit: float) -> set[str]:
+    """`smooth_inputs` on a loaded ModelProto."""
+    from onnx import helper, numpy_helper
+
+    outlier_limit = limit
+    graph = model.graph
+    weights = {init.name: init for init in graph.initializer}
+    groups: dict[str, list] = {}
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1] in weights and node.input[0] in maxima:
+            groups.setdefault(node.input[0], []).append(node)
+    keep_fp32: set[str] = set()
+    for k, (name, nodes) in enumerate(groups.items()):
+        peak = maxima[name]
+        if peak.max() > outlier_limit * np.median(peak):
+            keep_fp32.update(n.name for n in nodes)
+            continue
+        arrays = [numpy_helper.to_array(weights[n.input[1]]) for n in nodes]  # (in, out)
+        w_peak = np.max([np.abs(a).max(axis=1) for a in arrays], axis=0)
+        scale = np.maximum(peak, 1e-5) ** alpha / np.maximum(w_peak, 1e-5) ** (1 - alpha)
+        for node, array in zip(nodes, arrays, strict=True):
+            weights[node.input[1]].CopyFrom(
+                numpy_helper.from_array((array * scale[:, None]).astype(np.float32), node.input[1])
+            )
+        inverse = numpy_helper.from_array((1 / scale).astype(np.float32), f"smooth/{k}")
+        graph.initializer.append(inverse)
+        smoothed = f"{name}/smoothed"
+        first = min(list(graph.node).index(n) for n in nodes)
+        graph.node.insert(
+            first, helper.make_node("Mul", [name, inverse.name], [smoothed], name=f"smooth/{k}")
+        )
+        for node in nodes:
+            node.input[0] = smoothed
+    return keep_fp32
+
+
+def half_embeddings(path: Path, min_rows: int = 10_000) -> None:
+    """Store the word-embedding table (a Gather from an initializer of at least `min_rows`
+    rows: 250k x 384 in e5-small, most of the file) in fp16, cast back to fp32 after the
+    lookup, in place. The base weights come from 4-bit ones, so little is lost."""
+    import onnx
+
+    model = onnx.load(str(path))
+    _half_model(model, min_rows)
+    onnx.save(model, str(path))
+
+
+def _half_model(model, min_rows: int = 10_000) -> None:
+    """`half_embeddings` on a loaded ModelProto."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    weights = {init.name: init for init in graph.initializer}
+    for node in list(graph.node):
+        table = weights.get(node.input[0]) if node.op_type == "Gather" else None
+        if table is None or len(table.dims) != 2 or table.dims[0] < min_rows:
+            continue
+        array = numpy_helper.to_array(table).astype(np.float16)
+        table.CopyFrom(numpy_helper.from_array(array, table.name))
+        half = f"{node.output[0]}/fp16"
+        cast = helper.make_node(
+            "Cast", [half], [node.output[0]], to=onnx.TensorProto.FLOAT, name=f"{node.name}/cast"
+        )
+        node.output[0] = half
+        graph.node.insert(list(graph.node).index(node) + 1, cast)
 
 
 @contextmanager

@@ -71,3 +71,26 @@ def test_scoring_pairs_imports_no_torch(verifiers):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [3, False]
+
+
+def test_the_shipped_maxima_match_the_default_verifier():
+    from synth.verify.registry import _onnx_id
+    from synth.weights import BASE_MODEL_ID
+    from synth.weights.delta import delta_model_id
+    from synth.weights.onnx import calibration_key, shipped_maxima
+
+    delta, head, _ = resolve_verifier("default", "e", "onnx-int8").files
+    key = calibration_key(_onnx_id(delta_model_id(BASE_MODEL_ID, delta), head), 512)
+    maxima = shipped_maxima(delta.with_name("smoothquant.npz"), key)
+    assert isinstance(maxima, dict), "rerun python -m bench.ship_smoothquant"
+    assert len(maxima) == 24, "one per feed-forward input: 12 layers x (up, down)"
+
+
+def test_the_export_is_fused_int8_with_a_half_precision_word_table(verifiers):
+    import onnx
+
+    graph = onnx.load(str(verifiers["onnx-int8"].scorer.model_dir / "model.onnx")).graph
+    ops = {n.op_type for n in graph.node}
+    assert {"QAttention", "SkipLayerNormalization", "MatMulInteger"} <= ops, ops
+    tables = [i for i in graph.initializer if len(i.dims) == 2 and i.dims[0] > 10_000]
+    assert [t.data_type for t in tables] == [onnx.TensorProto.FLOAT16]
