@@ -116,7 +116,15 @@ def onnx_model_dir(
     def build(part: Path) -> None:
         part.mkdir(parents=True)
         key = calibration_key(model_id, _max_length(source_dir))
-        _export(source_dir, part, head, shipped_maxima(smoothquant, key))
+        if head is None:
+            _export(source_dir, part, None, shipped_maxima(smoothquant, key))
+        else:  # in a fresh interpreter: the caller's torch (the delta it applied) stays out
+            _run_in_child(
+                "from synth.weights.onnx import _export, shipped_maxima;"
+                "a = [Path(x) if x else None for x in sys.argv[1:5]];"
+                "_export(a[0], a[1], a[2], shipped_maxima(a[3], sys.argv[5]))",
+                [source_dir, part, head, smoothquant or "", key],
+            )
         shutil.copy(source_dir / "tokenizer.json", part / "tokenizer.json")
         config = json.loads((source_dir / "config.json").read_text(encoding="utf-8"))
         meta = {
@@ -260,23 +268,32 @@ def _export_pairs(
 
 def _export_fp32_in_child(source_dir: Path, fp32: Path, head: Path | None, eager: bool) -> None:
     """`export_fp32` in a fresh interpreter, so that torch and the model's weights are
-    returned to the system when it ends; its error, if any, is raised here."""
+    returned to the system when it ends."""
+    _run_in_child(
+        "from synth.weights.onnx import export_fp32;"
+        "export_fp32(Path(sys.argv[1]), Path(sys.argv[2]),"
+        " Path(sys.argv[3]) if sys.argv[3] else None, eager=sys.argv[4] == '1')",
+        [source_dir, fp32, head or "", "1" if eager else "0"],
+    )
+
+
+def _run_in_child(code: str, argv: list) -> None:
+    """Python `code` (with `sys`, `Path` imported, warnings off) in a fresh interpreter with
+    `argv` as sys.argv[1:]: its memory is the system's again when it ends; its error, if
+    any, is raised here."""
     import subprocess
     import sys
 
-    code = (
-        "import sys, warnings; from pathlib import Path; warnings.simplefilter('ignore');"
-        "from synth.weights.onnx import export_fp32;"
-        "export_fp32(Path(sys.argv[1]), Path(sys.argv[2]),"
-        " Path(sys.argv[3]) if sys.argv[3] else None, eager=sys.argv[4] == '1')"
-    )
-    argv = [str(source_dir), str(fp32), str(head or ""), "1" if eager else "0"]
+    prelude = "import sys, warnings; from pathlib import Path; warnings.simplefilter('ignore');"
     done = subprocess.run(
-        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+        [sys.executable, "-c", prelude + code, *map(str, argv)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
-        raise RuntimeError(f"the torch export failed: {lines[-1]}")
+        raise RuntimeError(f"the export failed: {lines[-1]}")
 
 
 def _calibration_pairs(tokenizer_json: Path, max_length: int):
