@@ -61,7 +61,6 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="pairs per split (0: all)")
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "vquant")
     args = parser.parse_args()
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from synth.app.context import Context
     from synth.core.console import NullProgress
@@ -124,15 +123,7 @@ def main() -> None:
         else:
             shutil.copy(work, fused)
             keep = qkv_only
-        quantize_dynamic(
-            str(fused),
-            str(out),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul", "Attention"],
-            nodes_to_exclude=sorted(keep),
-            extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
+        ox.quantise_fused(fused, out, keep)
         work.unlink()
         fused.unlink()
         return out

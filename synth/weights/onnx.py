@@ -220,7 +220,6 @@ def _export_pairs(
     CALIBRATION_FILE lines), fp16 word embeddings, fused, then int8 Attention and MatMuls
     (those reading inputs with outliers too strong to smooth stay fp32)."""
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers import optimizer
 
     fp32 = out_dir / "model.fp32.onnx"
@@ -252,18 +251,27 @@ def _export_pairs(
         )
         optimized.save_model_to_file(str(fp32))
         del optimized
-        quantize_dynamic(
-            fp32,
-            out_dir / MODEL_FILE,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul", "Attention"],
-            nodes_to_exclude=sorted(keep),
-            # weights only, never act x act; fused ops' outputs have no inferred type
-            extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
+        quantise_fused(fp32, out_dir / MODEL_FILE, keep)
     fp32.unlink()
     return maxima
+
+
+def quantise_fused(source: Path, out: Path, keep_fp32: set[str]) -> None:
+    """Dynamic int8, per output channel, of a fused graph's Attention ops and weight MatMuls
+    but `keep_fp32`."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        source,
+        out,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul", "Attention"],
+        nodes_to_exclude=sorted(keep_fp32),
+        # weights only, never act x act; fused ops' outputs have no inferred type
+        extra_options={"MatMulConstBOnly": True, "DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
 
 
 def _export_fp32_in_child(source_dir: Path, fp32: Path, head: Path | None, eager: bool) -> None:
