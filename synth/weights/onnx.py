@@ -23,9 +23,9 @@ verifier, `models/verifier/smoothquant.npz`, else calibrated on pairs of adjacen
 lines; inputs with outliers above OUTLIER_LIMIT stay fp32), the word-embedding table in fp16,
 then fused by onnxruntime's transformer optimizer (Attention, SkipLayerNormalization, BiasGelu)
 and every Attention and weight MatMul quantised. Against the fp32 graph, through the shipped
-combiner: 98.6% / 98.4% of SciFact dev / generated-test labels and 99.5% / 99.2% of supported
-decisions kept, at ~1.6x export v3's pairs/s (BENCHMARKS.md, `bench/verifier_quant.py`).
-Export v3 quantised q/k/v only (99.0% / 99.2% labels); quantising the rest unsmoothed kept
+combiner: 99.0% / 98.7% of SciFact dev / generated-test labels and 99.5% / 99.6% of supported
+decisions kept, at ~1.3x export v3's pairs/s (BENCHMARKS.md, `bench/verifier_quant.py`).
+Export v3 quantised q/k/v only (99.0% / 99.3% labels); quantising the rest unsmoothed kept
 93-95%. The verifier's head stays fp32.
 """
 
@@ -192,13 +192,10 @@ def _export(
     # the exporter's tracer warnings and the quantizer's advice are not for synth's users
     with warnings.catch_warnings(), _quiet_root_logger():
         warnings.simplefilter("ignore")
-        export_fp32(source_dir, fp32, head)
-
-        fp32_matmuls: set[str] = set()
-        if head is None:
-            fp32_matmuls, maxima = _smooth_down_projections(
-                fp32, source_dir / "tokenizer.json", _max_length(source_dir), maxima
-            )
+        export_fp32(source_dir, fp32)
+        fp32_matmuls, maxima = _smooth_down_projections(
+            fp32, source_dir / "tokenizer.json", _max_length(source_dir), maxima
+        )
         quantize_dynamic(
             str(fp32),
             str(out_dir / MODEL_FILE),
@@ -600,15 +597,6 @@ def _smooth_down_projections(
     return keep_fp32, maxima
 
 
-def weight_matmuls(path: Path) -> list[str]:
-    """Names of the graph's MatMuls by a constant weight (not activation x activation)."""
-    import onnx
-
-    model = onnx.load(str(path))
-    constants = {init.name for init in model.graph.initializer}
-    return [n.name for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in constants]
-
-
 def input_maxima(path: Path, encodings) -> dict[str, np.ndarray]:
     """Per-channel |max| of every weight MatMul's input over `encodings` (tokenizers
     encodings of calibration texts), through the fp32 graph at `path`."""
@@ -662,7 +650,6 @@ def _smooth_model(model, maxima: dict[str, np.ndarray], alpha: float, limit: flo
     """`smooth_inputs` on a loaded ModelProto."""
     from onnx import helper, numpy_helper
 
-    outlier_limit = limit
     graph = model.graph
     weights = {init.name: init for init in graph.initializer}
     groups: dict[str, list] = {}
@@ -672,7 +659,7 @@ def _smooth_model(model, maxima: dict[str, np.ndarray], alpha: float, limit: flo
     keep_fp32: set[str] = set()
     for k, (name, nodes) in enumerate(groups.items()):
         peak = maxima[name]
-        if peak.max() > outlier_limit * np.median(peak):
+        if peak.max() > limit * np.median(peak):
             keep_fp32.update(n.name for n in nodes)
             continue
         arrays = [numpy_helper.to_array(weights[n.input[1]]) for n in nodes]  # (in, out)
