@@ -20,6 +20,7 @@ from synth.fetch import corpus
 from synth.parse.chunk import chunk_doc, chunk_fingerprint
 from synth.parse.pdf import parse_pdf
 from synth.parse.text_sources import abstract_doc, unarxive_doc
+from synth.retrieve.select import paper_text
 from synth.store.library import Library
 
 
@@ -270,3 +271,31 @@ def resolve_sources(ctx: Context, sources: Sequence[str]) -> list[Paper]:
             raise SynthError(f"{source}: {ref.problem}", hint=ref.hint)
         papers.append(ref.paper)
     return papers
+
+
+INDEX_GROUP = 25  # papers per step of `index_papers`: its progress and its memory
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOutcome:
+    papers: int
+    passages: int
+    embedded: int  # texts that had no vector before: passages, and papers' title + abstract
+
+
+def index_papers(ctx: Context, sources: Sequence[str] = ()) -> IndexOutcome:
+    """Embed now every passage of these sources (default: the whole library, the bundled
+    corpus included) that has no vector yet, so that a later question embeds only itself.
+
+    Some papers at a time (a library's passages need not fit in memory), each chunk cached
+    as it is done: an interrupted run keeps what it embedded and the next goes on from there."""
+    papers = resolve_sources(ctx, sources) if sources else library_papers(ctx)
+    encoder, library = ctx.encoder, ctx.library
+    groups = [papers[i : i + INDEX_GROUP] for i in range(0, len(papers), INDEX_GROUP)]
+    passages = embedded = 0
+    for group in ctx.progress.track(groups, "embedding the papers' passages", total=len(groups)):
+        texts = [p.text for p in library.passages([paper.id for paper in group])]
+        passages += len(texts)
+        # the paper's own vector too (title and abstract), by which questions select papers
+        embedded += encoder.embed_uncached(texts + [paper_text(paper) for paper in group])
+    return IndexOutcome(len(papers), passages, embedded)

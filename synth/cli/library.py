@@ -1,4 +1,4 @@
-"""`synth fetch`, `synth add`, `synth list`: the paper library."""
+"""`synth fetch`, `synth add`, `synth index`, `synth list`: the paper library."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ def add(
     title: Annotated[
         str | None, typer.Option(help="Title, if the PDF's metadata lacks it.")
     ] = None,
+    index_: Annotated[
+        bool, typer.Option("--index", help="Embed the added papers now (see `synth index`).")
+    ] = False,
 ) -> None:
     """Add local PDF files to the library (parsed once; re-adding is free).
 
@@ -55,13 +58,13 @@ def add(
 
     Example: synth add paper.pdf --arxiv-id 2408.10536
     """
-    from synth.app.library import add_pdf
+    from synth.app.library import add_pdf, index_papers
 
     if arxiv_id and len(files) != 1:
         raise SynthError("--arxiv-id names one paper, so give exactly one PDF")
     app_ctx = ctx.obj.context()
     library = app_ctx.library
-    failed = 0
+    failed, added = 0, []
     for path in files:
         try:
             paper = add_pdf(app_ctx, path, arxiv_id_=arxiv_id, title=title)
@@ -69,11 +72,42 @@ def add(
             failed += 1
             print_error(exc.message, exc.hint)
             continue
+        added.append(str(path))
         skipped = library.failed_pages(paper.id)
         note = f" ({len(skipped)} unreadable pages skipped: {skipped})" if skipped else ""
         typer.echo(f"{paper.id}\t{paper.title}{note}")
+    if index_ and added:
+        _echo_index(index_papers(app_ctx, added))
     if failed:
         raise BatchFailed(f"{failed} of {len(files)} files could not be added")
+
+
+@app.command()
+def index(
+    ctx: typer.Context,
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="arXiv ids or PDF files; default: every paper in the library."),
+    ] = None,
+) -> None:
+    """Embed papers' passages now, so that a question later embeds only itself.
+
+    A question otherwise embeds the passages of the papers it selects the first time it meets
+    them (seconds per paper on a laptop). Interrupted, it keeps what it embedded; run it
+    again to go on. Papers already embedded cost nothing.
+
+    Example: synth index   (after synth add papers/*.pdf)
+    """
+    from synth.app.library import index_papers
+
+    _echo_index(index_papers(ctx.obj.context(), sources or ()))
+
+
+def _echo_index(outcome) -> None:
+    typer.echo(
+        f"{outcome.papers:,} papers, {outcome.passages:,} passages: "
+        f"{outcome.embedded:,} texts embedded now, the rest were already"
+    )
 
 
 @app.command("list")

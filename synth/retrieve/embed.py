@@ -7,7 +7,7 @@ vectors go through the library's embedding cache, keyed by the model id and the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
@@ -226,7 +226,7 @@ class CachedEncoder:
     def uncached(self, texts: Sequence[str]) -> list[int]:
         """Indices of the passage texts that have no cached vector yet."""
         keys = [passage_key(t) for t in texts]
-        found = self.cache.get(keys)
+        found = self.cache.keys_present(keys)
         return [i for i, k in enumerate(keys) if k not in found]
 
     def passages(
@@ -239,6 +239,30 @@ class CachedEncoder:
         keys = [text_hash(t) for t in prefixed]
         found = self.cache.get(keys)
         pending = {k: t for k, t in zip(keys, prefixed, strict=True) if k not in found}
+        for new in self._embed(pending, progress, description):
+            found.update(new)
+        if not keys:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([found[k] for k in keys])
+
+    def embed_uncached(
+        self,
+        texts: Sequence[str],
+        progress: Progress = NullProgress(),
+        description: str = "embedding passages",
+    ) -> int:
+        """Embed and cache the passage texts that have no vector yet, keeping none in memory
+        (a whole library's vectors need not fit); returns how many were embedded."""
+        prefixed = {text_hash(t): t for t in map(_passage_text, texts)}
+        found = self.cache.keys_present(list(prefixed))
+        pending = {k: t for k, t in prefixed.items() if k not in found}
+        return sum(len(new) for new in self._embed(pending, progress, description))
+
+    def _embed(
+        self, pending: dict[str, str], progress: Progress, description: str
+    ) -> Iterator[dict[str, np.ndarray]]:
+        """Embed {key: prefixed text} a chunk at a time, caching each chunk before yielding it:
+        an interrupted run keeps everything it embedded."""
         missing = sorted(pending.items())
         size = self.chunk_size
         chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
@@ -246,11 +270,8 @@ class CachedEncoder:
         for chunk in progress.track(chunks, label, total=len(chunks)):
             vectors = self.embedder.encode([t for _, t in chunk])
             new = {k: v for (k, _), v in zip(chunk, vectors, strict=False)}
-            self.cache.put(new)  # per chunk: an interrupted run keeps what it embedded
-            found.update(new)
-        if not keys:
-            return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        return np.stack([found[k] for k in keys])
+            self.cache.put(new)
+            yield new
 
 
 def passage_key(text: str) -> str:

@@ -9,6 +9,7 @@ first, then finds them applied.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -174,12 +175,27 @@ def connect(path: Path | str) -> sqlite3.Connection:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         if str(path) != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")  # readers don't block the writer
+            _set_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)
     except (sqlite3.Error, OSError) as exc:
         raise storage_error(path, exc) from exc
     return conn
+
+
+def _set_wal(conn: sqlite3.Connection, patience_s: float = 30.0) -> None:
+    """WAL: readers don't block the writer. Switching a new file to WAL while another
+    process opens it can fail with "database is locked" at once, without SQLite's busy
+    handler waiting (1 open in 240 when six processes open a new library at once): retry."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def storage_error(path: Path | str, exc: BaseException) -> StorageError:

@@ -23,18 +23,23 @@ class EmbeddingCache:
         self.model_id = model_id
 
     def get(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
+        return {
+            key: np.frombuffer(blob, dtype=np.float32)
+            for key, blob in self._select("text_hash, vector", hashes)
+        }
+
+    def keys_present(self, hashes: Sequence[str]) -> set[str]:
+        """Which of these have a vector, without reading the vectors."""
+        return {key for (key,) in self._select("text_hash", hashes)}
+
+    def _select(self, columns: str, hashes: Sequence[str]):
         for i in range(0, len(hashes), 500):  # stay under SQLite's variable limit
             batch = list(hashes[i : i + 500])
             marks = ",".join("?" * len(batch))
-            rows = self.conn.execute(
-                f"SELECT text_hash, vector FROM embeddings WHERE model_id = ?"
-                f" AND text_hash IN ({marks})",
+            yield from self.conn.execute(
+                f"SELECT {columns} FROM embeddings WHERE model_id = ? AND text_hash IN ({marks})",
                 [self.model_id, *batch],
             )
-            for key, blob in rows:
-                found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
 
     def put(self, vectors: dict[str, np.ndarray]) -> None:
         with self.conn:
