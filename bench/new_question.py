@@ -7,7 +7,10 @@ question meets the same warm state and nothing of another question's is cached: 
 command pays for what a user's next question pays for (selecting papers, embedding the
 selected papers' passages, extracting and verifying claims, rendering).
 
-    python -m bench.new_question --papers 100 1000 10000 [--profile]
+    python -m bench.new_question --papers 100 1000 10000 [--index] [--profile]
+
+With `--index` the questions run on a copy of the warm home after `synth index` (every
+passage embedded when papers are added, timed once as `index`), as a user who indexes asks.
 
 Homes and PDFs stay in `runs/scale/` (a rerun reuses them); models are shared from
 `runs/scale/models`.
@@ -82,11 +85,27 @@ def _warm_home(work: Path, n: int, env: dict) -> tuple[Path, dict]:
     return home, timings
 
 
+def _indexed_home(work: Path, n: int, env: dict) -> tuple[Path, dict]:
+    """The warm home after `synth index` (made once, then reused)."""
+    warm, _ = _warm_home(work, n, env)
+    home = work / f"home-{n}-indexed"
+    done = home / "INDEXED"
+    if done.exists():
+        return home, {}
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(warm, home)
+    env = {**env, "SYNTH_HOME": str(home)}
+    timings = {"index": _run([sys.executable, "-m", "synth", "-q", "index"], env)}
+    done.write_text("indexed\n")
+    return home, timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "scale")
     parser.add_argument("--question", action="append", help="new questions (default: three)")
+    parser.add_argument("--index", action="store_true", help="ask on a home after `synth index`")
     parser.add_argument("--profile", action="store_true", help="cProfile each new question")
     parser.add_argument("--models", type=Path, help="a model cache to share (default: in --work)")
     args = parser.parse_args()
@@ -94,7 +113,7 @@ def main() -> None:
     env = {**os.environ, "SYNTH_RETRIEVE__MODEL_DIR": str(args.models or args.work / "models")}
     results = {}
     for n in args.papers:
-        home, setup = _warm_home(args.work, n, env)
+        home, setup = (_indexed_home if args.index else _warm_home)(args.work, n, env)
         rows = []
         for question in questions:
             with tempfile.TemporaryDirectory(dir=args.work) as tmp:
@@ -114,7 +133,7 @@ def main() -> None:
                 print(
                     f"{n:6d} papers  {row['wall_s']:6.2f} s  {row['peak_rss_gb']:.2f} GB  {question}"
                 )
-        results[str(n)] = {
+        results[f"{n}{'+index' if args.index else ''}"] = {
             "setup": setup,
             "questions": rows,
             "wall_s_max": max(r["wall_s"] for r in rows),
@@ -126,8 +145,10 @@ def main() -> None:
         data=[ROOT / "corpus"],
         results=results,
         profiled=args.profile,
+        indexed=args.index,
     )
-    print(f"wrote {write_result('new_question', out)}")
+    name = "new_question_indexed" if args.index else "new_question"
+    print(f"wrote {write_result(name, out)}")
 
 
 if __name__ == "__main__":

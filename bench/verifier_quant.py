@@ -77,7 +77,7 @@ def main() -> None:
     head = spec.files[1]
     verifier = ctx.verifier
     args.work.mkdir(parents=True, exist_ok=True)
-    tokenizer = ox._tokenizer(shipped / "tokenizer.json", verifier.max_length, pairs=True)
+    tokenizer = ox._tokenizer(shipped / "tokenizer.json", verifier.max_length)
 
     splits = build_pairs(SHARED / "scifact", [SHARED / "xquad-r"], list(iter_fulltext_records()))
     data = {}

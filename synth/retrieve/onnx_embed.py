@@ -47,19 +47,19 @@ class OnnxEmbedder:
 
     @cached_property
     def _opened(self):
-        """(session, tokenizer), opened on first use."""
+        """The export (`weights.onnx.OpenExport`), opened on first use."""
         return open_export(self.model_dir, self.max_length, self.threads, rebuild=self.rebuild)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        session, tokenizer = self._opened
-        encodings = tokenizer.encode_batch(list(texts))
+        export = self._opened
+        encodings = export.tokenizer.encode_batch(list(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         lengths = [len(e.ids) for e in encodings]
         for rows in token_batches(lengths, self.batch_size, self.max_tokens):
             ids, mask = padded([encodings[i] for i in rows])
-            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            hidden = export.run(ids, mask)
             pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)  # (b, dim)
             pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
             out[rows] = pooled

@@ -34,22 +34,20 @@ class OnnxPairScorer:
 
     @cached_property
     def _opened(self):
-        """(session, tokenizer), opened on first use."""
-        return open_export(
-            self.model_dir, self.max_length, self.threads, pairs=True, rebuild=self.rebuild
-        )
+        """The export (`weights.onnx.OpenExport`), opened on first use."""
+        return open_export(self.model_dir, self.max_length, self.threads, rebuild=self.rebuild)
 
     def logits(self, claims: Sequence[str], evidences: Sequence[str]) -> np.ndarray:
         """(n, 3) logits in `verify.nli.LABELS` order."""
         if not claims:
             return np.zeros((0, 3), dtype=np.float32)
-        session, tokenizer = self._opened
-        encodings = tokenizer.encode_batch(
+        export = self._opened
+        encodings = export.tokenizer.encode_batch(
             [("query: " + c, "passage: " + e) for c, e in zip(claims, evidences, strict=True)]
         )
         out = np.zeros((len(claims), 3), dtype=np.float32)
         lengths = [len(e.ids) for e in encodings]
         for rows in token_batches(lengths, self.batch_size, self.max_tokens):
             ids, mask = padded([encodings[i] for i in rows])
-            out[rows] = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            out[rows] = export.run(ids, mask)
         return out

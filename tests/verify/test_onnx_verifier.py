@@ -86,11 +86,16 @@ def test_the_shipped_maxima_match_the_default_verifier():
     assert len(maxima) == 24, "one per feed-forward input: 12 layers x (up, down)"
 
 
-def test_the_export_is_fused_int8_with_a_half_precision_word_table(verifiers):
+def test_the_export_is_fused_int8_with_a_half_precision_word_table_beside_the_graph(verifiers):
+    import numpy as np
     import onnx
 
-    graph = onnx.load(str(verifiers["onnx-int8"].scorer.model_dir / "model.onnx")).graph
+    from synth.weights.onnx import WORD_TABLE_FILE
+
+    folder = verifiers["onnx-int8"].scorer.model_dir
+    graph = onnx.load(str(folder / "model.onnx")).graph
     ops = {n.op_type for n in graph.node}
     assert {"QAttention", "SkipLayerNormalization", "MatMulInteger"} <= ops, ops
-    tables = [i for i in graph.initializer if len(i.dims) == 2 and i.dims[0] > 10_000]
-    assert [t.data_type for t in tables] == [onnx.TensorProto.FLOAT16]
+    assert not [i for i in graph.initializer if len(i.dims) == 2 and i.dims[0] > 10_000]
+    table = np.load(folder / WORD_TABLE_FILE, mmap_mode="r")
+    assert table.dtype == np.float16 and table.shape[0] > 10_000
