@@ -31,15 +31,14 @@ Export v3 quantised q/k/v only (99.0% / 99.3% labels); quantising the rest unsmo
 Both exports keep the word-embedding table (250k rows, most of each graph's bytes) outside the
 graph, in WORD_TABLE_FILE, fed to each run memory-mapped (`externalise_word_table`,
 `OpenExport`): outputs are bit-identical, and a process holds only the rows its tokens read.
+They tokenize with sentencepiece over the same pieces (`weights.tokens`: ~50 MB where the
+tokenizers library's trie took ~270 MB), written beside the graph at export time.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import shutil
-import threading
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -51,16 +50,19 @@ import numpy as np
 from synth.core.console import NullProgress, Progress
 from synth.core.errors import ModelError
 from synth.weights import cache
+from synth.weights.tokens import RuntimeTokenizer, write_runtime_tokenizer
 
 log = logging.getLogger(__name__)
 
-# encoders; 4: as 3, the word table outside the graph, memory-mapped (3: every MatMul, the
-# down-projection smoothed; 2: attention and feed-forward up only; 1: every MatMul, unsmoothed)
-EXPORT_VERSION = 4
-# cross-encoders with a head; 5: as 4, the word table outside the graph, memory-mapped (4: fused
+# encoders; 5: as 4, sentencepiece at run time (`weights.tokens`); 4: as 3, the word table
+# outside the graph, memory-mapped (3: every MatMul, the down-projection smoothed; 2: attention
+# and feed-forward up only; 1: every MatMul, unsmoothed)
+EXPORT_VERSION = 5
+# cross-encoders with a head; 6: as 5, sentencepiece at run time; 5: as 4, the word table
+# outside the graph, memory-mapped (4: fused
 # by onnxruntime's transformer optimizer, every weight MatMul int8, the feed-forward inputs
 # smoothed, fp16 word embeddings; 3: q/k/v only, unfused; 2: as encoders)
-PAIRS_EXPORT_VERSION = 5
+PAIRS_EXPORT_VERSION = 6
 ONNX_ID_MARK = "+onnx-int8"
 MODEL_FILE = "model.onnx"
 META_FILE = "synth_onnx.json"
@@ -133,7 +135,7 @@ def onnx_model_dir(
                 "_export(a[0], a[1], a[2], shipped_maxima(a[3], sys.argv[5]))",
                 [source_dir, part, head, smoothquant or "", key],
             )
-        shutil.copy(source_dir / "tokenizer.json", part / "tokenizer.json")
+        write_runtime_tokenizer(source_dir / "tokenizer.json", part)
         config = json.loads((source_dir / "config.json").read_text(encoding="utf-8"))
         meta = {
             "model_id": model_id,
@@ -402,7 +404,7 @@ class OpenExport:
     (the memory-mapped word table)."""
 
     session: object
-    tokenizer: CuttingTokenizer
+    tokenizer: RuntimeTokenizer
     constants: dict[str, np.ndarray]
 
     def run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -441,7 +443,7 @@ def open_export(
             for i in session.get_inputs()
             if i.name not in ("input_ids", "attention_mask")
         }
-        return OpenExport(session, _tokenizer(model_dir / "tokenizer.json", max_length), constants)
+        return OpenExport(session, RuntimeTokenizer(model_dir, max_length), constants)
     except Exception as exc:
         cache.invalidate(model_dir)
         if rebuild is not None:
@@ -483,43 +485,16 @@ def externalise_word_table(model_path: Path) -> str:
     return name
 
 
-def _tokenizer(path: Path, max_length: int) -> CuttingTokenizer:
-    """The export's tokenizer, unpadded, cutting at `max_length` (a pair longest-first: the
-    tokenizers library's default strategy, the same for single texts and pairs)."""
-    return CuttingTokenizer(*_parsed_tokenizer(path), max_length)
-
-
-class CuttingTokenizer:
-    """One parsed tokenizer, shared by every export whose tokenizer.json has the same bytes
-    (the retriever's and the verifier's: parsing XLM-R's 17 MB vocabulary takes ~0.6 s, paid
-    once per process instead of once per model), cutting at this user's length. Truncation is
-    the parsed tokenizer's state, so it is set before each call, under the tokenizer's lock."""
-
-    def __init__(self, tokenizer, lock: threading.Lock, max_length: int) -> None:
-        self._tokenizer, self._lock, self.max_length = tokenizer, lock, max_length
-
-    def encode_batch(self, inputs: list):
-        with self._lock:
-            self._tokenizer.enable_truncation(self.max_length, strategy="longest_first")
-            return self._tokenizer.encode_batch(inputs)
-
-
-_PARSED: dict[str, tuple] = {}
-_PARSED_LOCK = threading.Lock()
-
-
-def _parsed_tokenizer(path: Path) -> tuple:
-    """(tokenizer, its lock), parsed once per process per distinct file content."""
+def _tokenizer(tokenizer_json: Path, max_length: int):
+    """The tokenizers library's tokenizer of a model folder, unpadded, cutting at `max_length`
+    (a pair longest-first): the reference the exports' runtime tokenizer matches, used where
+    an export is made (calibration)."""
     from tokenizers import Tokenizer
 
-    raw = path.read_bytes()
-    key = hashlib.sha256(raw).hexdigest()
-    with _PARSED_LOCK:
-        if key not in _PARSED:
-            tokenizer = Tokenizer.from_str(raw.decode("utf-8"))
-            tokenizer.no_padding()
-            _PARSED[key] = (tokenizer, threading.Lock())
-        return _PARSED[key]
+    tokenizer = Tokenizer.from_file(str(tokenizer_json))
+    tokenizer.enable_truncation(max_length, strategy="longest_first")
+    tokenizer.no_padding()
+    return tokenizer
 
 
 def token_batches(lengths: Sequence[int], max_rows: int, max_tokens: int) -> list[list[int]]:

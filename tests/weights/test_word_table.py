@@ -7,9 +7,10 @@ import numpy as np
 import onnx
 import onnxruntime
 from onnx import TensorProto, helper, numpy_helper
-from tokenizers import Tokenizer, models
+from tokenizers import Tokenizer, models, normalizers
 
 from synth.weights.onnx import MODEL_FILE, WORD_TABLE_FILE, externalise_word_table, open_export
+from synth.weights.tokens import write_runtime_tokenizer
 
 
 def _tiny_export(folder):
@@ -37,9 +38,12 @@ def _tiny_export(folder):
     folder.mkdir()
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.save(model, str(folder / MODEL_FILE))
-    Tokenizer(models.WordLevel({"[UNK]": 0}, unk_token="[UNK]")).save(
-        str(folder / "tokenizer.json")
-    )
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    tokenizer = Tokenizer(models.Unigram([(t, 0.0) for t in specials] + [("▁a", -1.0)], 3))
+    tokenizer.add_special_tokens(specials)
+    tokenizer.normalizer = normalizers.NFKC()
+    tokenizer.save(str(folder / "tokenizer.json"))
+    write_runtime_tokenizer(folder / "tokenizer.json", folder)
     return folder
 
 
