@@ -89,6 +89,13 @@ class VerifierConfig(BaseModel):
     seed: int = 0
     max_length: int = 256
     scifact_weight: int = Field(3, ge=1)
+    source_weights: dict[str, int] = Field(
+        {},
+        description="Times a training pair of a source (its name in the mixture table, e.g. "
+        "'mnli', 'check_covid_nei') is drawn, over the default (`scifact_weight` for SciFact "
+        "and Check-COVID, else 1); 0 leaves the source out: mixtures and per-source "
+        "ablations without code.",
+    )
     eval_every: int = Field(50, ge=1)
     checkpoint_every: int = Field(25, ge=1)
     keep_evals: bool = Field(
@@ -106,6 +113,13 @@ class VerifierConfig(BaseModel):
     )
 
 
+def draws(config: VerifierConfig, source: str) -> int:
+    """How many times a training pair of this source is in the sampling pool (0: left out)."""
+    if source in config.source_weights:
+        return config.source_weights[source]
+    return config.scifact_weight if source in WEIGHTED_SOURCES else 1
+
+
 def combiner_pairs(splits: dict[str, list[Pair]], fit: str) -> list[Pair]:
     """The held-out pairs the combiner is fitted on (see `VerifierConfig.combiner_fit`)."""
     if fit == "calibration":
@@ -121,16 +135,13 @@ class VerifierTask:
 
         self.config, self.ft, self.splits = config, ft, splits
         self.head = ft.extra["head"]
-        train_pairs = splits["train"]
+        drawn = [draws(config, p.source) for p in splits["train"]]
+        train_pairs = [p for p, n in zip(splits["train"], drawn, strict=True) if n]
         counts = np.bincount([LABEL_INDEX[p.label] for p in train_pairs], minlength=len(LABELS))
         self.class_weights = torch.tensor(
             len(train_pairs) / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float32
         )
-        self.pool = [
-            i
-            for i, p in enumerate(train_pairs)
-            for _ in range(config.scifact_weight if p.source in WEIGHTED_SOURCES else 1)
-        ]
+        self.pool = [i for i, n in enumerate(drawn) for _ in range(n)]
 
     def batches(self):
         pairs, size = self.splits["train"], self.config.batch_size
