@@ -59,9 +59,9 @@ log = logging.getLogger(__name__)
 # and feed-forward up only; 1: every MatMul, unsmoothed)
 EXPORT_VERSION = 5
 # cross-encoders with a head; 6: as 5, sentencepiece at run time; 5: as 4, the word table
-# outside the graph, memory-mapped (4: fused
-# by onnxruntime's transformer optimizer, every weight MatMul int8, the feed-forward inputs
-# smoothed, fp16 word embeddings; 3: q/k/v only, unfused; 2: as encoders)
+# outside the graph, memory-mapped; 4: fused by onnxruntime's transformer optimizer, every
+# weight MatMul int8, the feed-forward inputs smoothed, fp16 word embeddings (3: q/k/v only,
+# unfused; 2: as encoders)
 PAIRS_EXPORT_VERSION = 6
 ONNX_ID_MARK = "+onnx-int8"
 MODEL_FILE = "model.onnx"
